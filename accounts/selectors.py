@@ -1,0 +1,50 @@
+"""Reads about people and brands. Brand tenancy is decided here and nowhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import Brand, BrandMembership, User
+
+
+def brands_for_user(*, user: User) -> QuerySet[Brand]:
+    """The brands the acting user belongs to (none for anonymous or inactive users)."""
+    if not user.is_authenticated or not user.is_active:
+        return Brand.objects.none()
+    return Brand.objects.filter(memberships__user=user).distinct()
+
+
+def memberships_for_user(*, user: User) -> QuerySet[BrandMembership]:
+    if not user.is_authenticated or not user.is_active:
+        return BrandMembership.objects.none()
+    return BrandMembership.objects.filter(user=user).select_related("brand").order_by("brand__name")
+
+
+def brand_membership_get(
+    *, user: User, brand_slug: str, roles: Iterable[str] | None = None
+) -> BrandMembership:
+    """The acting user's membership of a brand; Http404 when they are not a member.
+
+    `roles` narrows it further (for example owners only); a member without one of those roles
+    also gets Http404, so a page never confirms what it will not show.
+    """
+    memberships = memberships_for_user(user=user).filter(brand__slug=brand_slug)
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    membership = memberships.first()
+    if membership is None:
+        raise Http404("No such brand.")
+    return membership
+
+
+def brand_members(*, user: User, brand_slug: str) -> QuerySet[BrandMembership]:
+    """The team of a brand, for one of its members."""
+    membership = brand_membership_get(user=user, brand_slug=brand_slug)
+    return (
+        BrandMembership.objects.filter(brand=membership.brand)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )

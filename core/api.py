@@ -1,0 +1,65 @@
+"""API primitives shared by every app: one error shape and the default pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.exceptions import ApplicationError
+
+
+class CursorPagination(pagination.CursorPagination):
+    ordering = "-created_at"
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {
+            str(k): [force_str(m) for m in (v if isinstance(v, list) else [v])]
+            for k, v in detail.items()
+        }
+    return {}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Answer every error as {"error": {"code", "message", "fields"}} with the right status."""
+    if isinstance(exc, ApplicationError):
+        fields = {k: [force_str(m) for m in v] for k, v in exc.fields.items()}
+        body = {"code": exc.code, "message": force_str(exc.message), "fields": fields}
+        return Response({"error": body}, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = getattr(exc, "detail", None)
+    fields: dict[str, list[str]] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(detail)
+        if isinstance(detail, list):
+            fields = {"non_field_errors": [force_str(m) for m in detail]}
+        message = _("Some of the data sent is not valid.")
+        code = "invalid"
+    else:
+        message = force_str(detail) if detail is not None else force_str(exc)
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        code = codes if isinstance(codes, str) else "error"
+    response.data = {"error": {"code": code, "message": message, "fields": fields}}
+    return response

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SharingConfig(AppConfig):
+    name = "sharing"
+    verbose_name = _("Sharing and points")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -19,19 +19,19 @@ class TokenObtainApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
-    class InputSerializer(serializers.Serializer):
+    class TokenRequestSerializer(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
-    class OutputSerializer(serializers.Serializer):
+    class TokenSerializer(serializers.Serializer):
         token = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, tags=["auth"])
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer}, tags=["auth"])
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token = api_token_issue(request=request._request, **data.validated_data)
-        return Response(self.OutputSerializer({"token": token.key}).data)
+        return Response(self.TokenSerializer({"token": token.key}).data)
 
 
 class MeApi(APIView):
@@ -39,19 +39,21 @@ class MeApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class OutputSerializer(serializers.Serializer):
+    class MeSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         email = serializers.EmailField()
         display_name = serializers.CharField()
         language = serializers.ChoiceField(choices=settings.LANGUAGES, allow_blank=True)
         avatar = serializers.ImageField(allow_null=True)
 
-    @extend_schema(responses={200: OutputSerializer}, tags=["accounts"])
+    @extend_schema(responses={200: MeSerializer}, tags=["accounts"])
     def get(self, request: Request) -> Response:
         user = request.user
-        data = self.OutputSerializer(
-            {**{f: getattr(user, f) for f in ("id", "email", "display_name", "language")},
-             "avatar": user.avatar or None},
+        data = self.MeSerializer(
+            {
+                **{f: getattr(user, f) for f in ("id", "email", "display_name", "language")},
+                "avatar": user.avatar or None,
+            },
             context={"request": request},
         ).data
         return Response(data)
@@ -62,13 +64,13 @@ class BrandListApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    class OutputSerializer(serializers.Serializer):
+    class MembershipSerializer(serializers.Serializer):
         slug = serializers.CharField(source="brand.slug")
         name = serializers.CharField(source="brand.name")
         time_zone = serializers.CharField(source="brand.time_zone")
         role = serializers.CharField()
 
-    @extend_schema(responses={200: OutputSerializer(many=True)}, tags=["accounts"])
+    @extend_schema(responses={200: MembershipSerializer(many=True)}, tags=["accounts"])
     def get(self, request: Request) -> Response:
         memberships = memberships_for_user(user=request.user)
-        return Response(self.OutputSerializer(memberships, many=True).data)
+        return Response(self.MembershipSerializer(memberships, many=True).data)

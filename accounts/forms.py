@@ -19,6 +19,8 @@ class ProfileForm(forms.Form):
         label=_("Avatar"),
         required=False,
         help_text=_("A JPEG, PNG, WebP or HEIC photo up to 5 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/heic"}
+        ),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)

@@ -107,7 +107,9 @@ def api_token_issue(*, email: str, password: str, request: HttpRequest | None = 
 
 
 @transaction.atomic
-def brand_create(*, owner: User, name: str, slug: str, time_zone: str = "Europe/Rome", **fields: str) -> Brand:
+def brand_create(
+    *, owner: User, name: str, slug: str, time_zone: str = "Europe/Rome", **fields: str
+) -> Brand:
     """Create a brand with its first owner."""
     brand = Brand(name=name, slug=slug, time_zone=time_zone, **fields)
     brand.full_clean()
@@ -132,9 +134,7 @@ def brand_membership_set(*, brand: Brand, user: User, role: str) -> BrandMembers
             .exclude(pk=membership.pk)
             .exists()
         ):
-            raise ApplicationError(
-                _("A brand must keep at least one owner."), code="last_owner"
-            )
+            raise ApplicationError(_("A brand must keep at least one owner."), code="last_owner")
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
     return membership

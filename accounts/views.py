@@ -1,3 +1,5 @@
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -16,10 +18,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Switch language; a signed-in person keeps the choice on every device."""
     language = request.POST.get("language", "")
     if request.user.is_authenticated:
-        try:
+        # Django's view ignores an unknown language; so do we.
+        with contextlib.suppress(ApplicationError):
             user_language_set(user=request.user, language=language)
-        except ApplicationError:
-            pass  # Django's view ignores unknown languages too
     return django_set_language(request)
 
 

@@ -13,7 +13,7 @@ class CampaignListApi(APIView):
 
     permission_classes = [AllowAny]
 
-    class OutputSerializer(serializers.Serializer):
+    class CampaignSummarySerializer(serializers.Serializer):
         slug = serializers.SlugField()
         title = serializers.CharField()
         brand = serializers.CharField(source="brand.name")
@@ -25,8 +25,10 @@ class CampaignListApi(APIView):
         phase = serializers.CharField()
         entry_count = serializers.IntegerField()
 
-    @extend_schema(responses={200: OutputSerializer(many=True)}, tags=["campaigns"])
+    @extend_schema(responses={200: CampaignSummarySerializer(many=True)}, tags=["campaigns"])
     def get(self, request: Request) -> Response:
         campaigns = campaigns_open()
-        data = self.OutputSerializer(campaigns, many=True, context={"request": request}).data
+        data = self.CampaignSummarySerializer(
+            campaigns, many=True, context={"request": request}
+        ).data
         return Response(data)

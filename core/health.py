@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
@@ -28,7 +29,8 @@ def check_cache() -> tuple[bool, str]:
         cache.delete(key)
     except Exception as exc:
         return False, type(exc).__name__
-    return ok, cache.__class__.__name__ if ok else "read back failed"
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return ok, backend if ok else "read back failed"
 
 
 def check_broker() -> tuple[bool, str]:

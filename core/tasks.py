@@ -7,7 +7,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 RELIABLE_TASK = {
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError, InterfaceError, BrokerOperationalError, RedisConnectionError),
+    "autoretry_for": (
+        OperationalError,
+        InterfaceError,
+        BrokerOperationalError,
+        RedisConnectionError,
+    ),
     "max_retries": 5,
     "retry_backoff": 2,
     "retry_backoff_max": 120,

@@ -6,11 +6,20 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest
 from django.utils import translation
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def clean_email(self, email: str) -> str:
+        # allauth's email field has no length limit and would silently truncate the address
+        # to fit the user table, creating an account for a different address.
+        max_length = get_user_model()._meta.get_field("email").max_length
+        MaxLengthValidator(max_length)(email)
+        return super().clean_email(email)
+
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         language = translation.get_language() or settings.LANGUAGE_CODE
         if not user.language and language in dict(settings.LANGUAGES):

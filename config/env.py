@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import environ
@@ -19,6 +20,12 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 _env = environ.Env()
+_URL_PASSWORD = re.compile(r"(://[^/@:]*:)[^/]*@")
+
+
+def _redacted(url: str) -> str:
+    """The URL as it may appear in a log: any password replaced by asterisks."""
+    return _URL_PASSWORD.sub(r"\1***@", url)
 
 
 def env_str(name: str, default: str | None = None) -> str:
@@ -67,7 +74,7 @@ def env_database(name: str, default: str) -> dict[str, Any]:
         raise ConfigurationError(
             name,
             f"must look like postgres://user:password@host:5432/name or sqlite:///path, "
-            f"got {raw!r}.",
+            f"got {_redacted(raw)!r}.",
         )
     try:
         return _env.db_url_config(raw)
@@ -80,7 +87,9 @@ def env_redis_url(name: str) -> str | None:
     if not raw:
         return None
     if not raw.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigurationError(name, f"must look like redis://host:6379/0, got {raw!r}.")
+        raise ConfigurationError(
+            name, f"must look like redis://host:6379/0, got {_redacted(raw)!r}."
+        )
     return raw
 
 
@@ -92,5 +101,5 @@ def env_email(name: str, default: str) -> dict[str, Any]:
         raise ConfigurationError(
             name,
             f"must look like smtp+tls://user:password@host:587 or consolemail://, "
-            f"got {raw!r} ({exc}).",
+            f"got {_redacted(raw)!r} ({exc}).",
         ) from None

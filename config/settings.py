@@ -154,7 +154,9 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a link prefetcher must not verify an add
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_PREVENT_ENUMERATION = True
+# The sign-up form says plainly when an address is taken (a clear error beats a silent email);
+# sign-up and password-reset attempts are rate limited, which bounds enumeration.
+ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Passaparola] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Failed logins: per address and per account, so an attacker is slowed without locking out

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -148,3 +149,48 @@ class BrandMembership(BaseModel):
     @property
     def can_edit(self) -> bool:
         return self.role in (self.Role.OWNER, self.Role.MANAGER)
+
+
+class BrandInvitation(BaseModel):
+    """An owner's invitation for an email address to join a brand with a role."""
+
+    brand = models.ForeignKey(
+        Brand, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("brand")
+    )
+    email = models.EmailField(_("email address"))
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=BrandMembership.Role.choices,
+        default=BrandMembership.Role.ANALYST,
+    )
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("brand invitation")
+        verbose_name_plural = _("brand invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "brand",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+                violation_error_message=_("This address already has a pending invitation."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.brand} ({self.get_role_display()})"
+
+    def is_pending_at(self, moment: datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and moment < self.expires_at

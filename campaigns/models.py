@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -45,13 +46,20 @@ class Campaign(BaseModel):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
+    class ModerationMode(models.TextChoices):
+        PRE = "pre", _("Pre-moderation: entries are hidden until approved")
+        POST = "post", _("Post-moderation: entries are visible until removed")
+
     brand = models.ForeignKey(
         Brand, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("brand")
     )
     title = models.CharField(_("title"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     brief = models.TextField(_("brief"), blank=True)
-    rules = models.TextField(_("rules"), blank=True)
+    rules = models.TextField(
+        _("rules"), blank=True, help_text=_("Markdown: paragraphs, lists, bold, italic, links.")
+    )
+    rules_html = models.TextField(editable=False, blank=True)
     hashtag = models.CharField(_("hashtag"), max_length=60, blank=True)
     cover = models.ImageField(_("cover image"), upload_to=_cover_path, blank=True)
     cover_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -60,6 +68,23 @@ class Campaign(BaseModel):
     ends_at = models.DateTimeField(_("ends at"))
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    allow_photo = models.BooleanField(_("photo entries"), default=True)
+    allow_text = models.BooleanField(_("text entries"), default=True)
+    allow_video = models.BooleanField(_("video link entries"), default=False)
+    text_max_length = models.PositiveSmallIntegerField(
+        _("text length limit"),
+        default=280,
+        validators=[MinValueValidator(1), MaxValueValidator(5000)],
+        help_text=_("Characters allowed in a text entry."),
+    )
+    max_entries_per_participant = models.PositiveSmallIntegerField(
+        _("entries per participant"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    moderation_mode = models.CharField(
+        _("moderation"), max_length=8, choices=ModerationMode.choices, default=ModerationMode.PRE
     )
     opened_at = models.DateTimeField(_("opening processed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closing processed at"), null=True, blank=True)
@@ -79,6 +104,19 @@ class Campaign(BaseModel):
                 name="campaign_ends_after_start",
                 violation_error_message=_("The end must come after the start."),
             ),
+            models.CheckConstraint(
+                condition=Q(allow_photo=True) | Q(allow_text=True) | Q(allow_video=True),
+                name="campaign_allows_some_entry_kind",
+                violation_error_message=_("Allow at least one kind of entry."),
+            ),
+            models.CheckConstraint(
+                condition=Q(text_max_length__gte=1, text_max_length__lte=5000),
+                name="campaign_text_limit_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_entries_per_participant__gte=1),
+                name="campaign_allows_an_entry",
+            ),
         ]
         indexes = [models.Index(fields=["status", "starts_at", "ends_at"])]
 
@@ -97,3 +135,58 @@ class Campaign(BaseModel):
     @property
     def phase(self) -> Campaign.Phase:
         return self.phase_at(timezone.now())
+
+    @property
+    def allowed_kinds(self) -> list[str]:
+        flags = [
+            ("photo", self.allow_photo),
+            ("text", self.allow_text),
+            ("video", self.allow_video),
+        ]
+        return [kind for kind, allowed in flags if allowed]
+
+
+class Prize(BaseModel):
+    """What the participant at a rank wins."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="prizes", verbose_name=_("campaign")
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"), validators=[MinValueValidator(1)])
+    description = models.CharField(_("prize"), max_length=300)
+
+    class Meta:
+        verbose_name = _("prize")
+        verbose_name_plural = _("prizes")
+        ordering = ["campaign", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "rank"], name="prize_once_per_rank"),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="prize_rank_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.description}"
+
+
+class CampaignTerms(BaseModel):
+    """One version of the terms a participant accepts; versions are never edited, only added."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="terms_versions",
+        verbose_name=_("campaign"),
+    )
+    version = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("terms"))
+
+    class Meta:
+        verbose_name = _("terms version")
+        verbose_name_plural = _("terms versions")
+        ordering = ["campaign", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "version"], name="terms_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} terms v{self.version}"

@@ -48,3 +48,29 @@ def brand_members(*, user: User, brand_slug: str) -> QuerySet[BrandMembership]:
         .select_related("user")
         .order_by("role", "user__email")
     )
+
+
+def brand_role_require(*, user: User, brand: Brand, roles: Iterable[str]) -> BrandMembership:
+    """The acting user's membership of `brand`, which must have one of `roles`.
+
+    Not a member: Http404 (the brand is not theirs to know about). A member without the role:
+    PermissionDenied, with a message saying what their role allows.
+    """
+    from django.utils.translation import gettext_lazy as _
+
+    from core.exceptions import PermissionDenied
+
+    membership = memberships_for_user(user=user).filter(brand=brand).first()
+    if membership is None:
+        raise Http404("No such brand.")
+    if membership.role not in set(roles):
+        if membership.role == BrandMembership.Role.ANALYST:
+            message = _("Analysts can see this brand's campaigns but cannot change them.")
+        else:
+            message = _("Only an owner of this brand can do that.")
+        raise PermissionDenied(message, code="role_insufficient")
+    return membership
+
+
+EDITOR_ROLES = (BrandMembership.Role.OWNER, BrandMembership.Role.MANAGER)
+OWNER_ROLES = (BrandMembership.Role.OWNER,)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime, timedelta
 from typing import IO
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
-from django.http import HttpRequest
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import Token
 
-from accounts.models import Brand, BrandMembership, User
-from core.exceptions import ApplicationError, PermissionDenied
+from accounts.models import Brand, BrandInvitation, BrandMembership, User
+from accounts.selectors import OWNER_ROLES, brand_role_require
+from core.exceptions import ApplicationError, Conflict, PermissionDenied
 from core.images import image_clean
 
 AVATAR_MAX_SIDE = 512
@@ -138,3 +144,136 @@ def brand_membership_set(*, brand: Brand, user: User, role: str) -> BrandMembers
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
     return membership
+
+
+INVITATION_VALID_FOR = timedelta(days=7)
+
+
+@transaction.atomic
+def brand_invitation_create(
+    *, brand: Brand, actor: User, email: str, role: str, now: datetime | None = None
+) -> BrandInvitation:
+    """An owner invites an email address to the brand; the invitation is emailed after commit."""
+    moment = now or timezone.now()
+    brand_role_require(user=actor, brand=brand, roles=OWNER_ROLES)
+    if role not in BrandMembership.Role.values:
+        raise ApplicationError(_("Unknown role."), fields={"role": [_("Unknown role.")]})
+    email = User.objects.normalize_email(email.strip()).lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ApplicationError(
+            _("Enter a valid email address."), fields={"email": [_("Enter a valid email address.")]}
+        ) from None
+    if BrandMembership.objects.filter(brand=brand, user__email__iexact=email).exists():
+        raise Conflict(
+            _("%(email)s is already a member of %(brand)s.") % {"email": email, "brand": brand},
+            code="already_member",
+            fields={"email": [_("Already a member.")]},
+        )
+    # An expired pending invitation makes room for a new one.
+    BrandInvitation.objects.filter(
+        brand=brand,
+        email__iexact=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__lte=moment,
+    ).update(revoked_at=moment)
+    try:
+        with transaction.atomic():
+            invitation = BrandInvitation.objects.create(
+                brand=brand,
+                email=email,
+                role=role,
+                token=secrets.token_urlsafe(32),
+                invited_by=actor,
+                expires_at=moment + INVITATION_VALID_FOR,
+            )
+    except IntegrityError:
+        raise Conflict(
+            _("This address already has a pending invitation."),
+            code="already_invited",
+            fields={"email": [_("Already invited.")]},
+        ) from None
+    from accounts.tasks import brand_invitation_email_task
+
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    transaction.on_commit(lambda: brand_invitation_email_task.delay(invitation.pk, language))
+    return invitation
+
+
+@transaction.atomic
+def brand_invitation_accept(
+    *, token: str, user: User, now: datetime | None = None
+) -> BrandMembership:
+    """The invited person joins the brand, if the invitation was sent to one of their addresses."""
+    moment = now or timezone.now()
+    invitation = BrandInvitation.objects.select_for_update().filter(token=token).first()
+    if invitation is None or not invitation.is_pending_at(moment):
+        raise ApplicationError(
+            _("This invitation link is not valid any more: ask the brand owner for a new one."),
+            code="invitation_invalid",
+        )
+    addresses = {
+        address.lower()
+        for address in EmailAddress.objects.filter(user=user, verified=True).values_list(
+            "email", flat=True
+        )
+    }
+    if invitation.email.lower() not in addresses:
+        raise PermissionDenied(
+            _(
+                "This invitation was sent to %(email)s. Sign in with that address (verified) "
+                "to accept it."
+            )
+            % {"email": invitation.email},
+            code="invitation_other_address",
+        )
+    membership = brand_membership_set(brand=invitation.brand, user=user, role=invitation.role)
+    invitation.accepted_at = moment
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def brand_invitation_revoke(
+    *, invitation: BrandInvitation, actor: User, now: datetime | None = None
+) -> BrandInvitation:
+    invitation = BrandInvitation.objects.select_for_update().get(pk=invitation.pk)
+    brand_role_require(user=actor, brand=invitation.brand, roles=OWNER_ROLES)
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        raise Conflict(_("This invitation is no longer pending."), code="not_pending")
+    invitation.revoked_at = now or timezone.now()
+    invitation.save(update_fields=["revoked_at", "updated_at"])
+    return invitation
+
+
+@transaction.atomic
+def brand_member_role_change(
+    *, brand: Brand, actor: User, member: User, role: str
+) -> BrandMembership:
+    """An owner changes a member's role; a brand always keeps an owner."""
+    brand_role_require(user=actor, brand=brand, roles=OWNER_ROLES)
+    if not BrandMembership.objects.filter(brand=brand, user=member).exists():
+        raise Http404("No such member.")
+    return brand_membership_set(brand=brand, user=member, role=role)
+
+
+@transaction.atomic
+def brand_member_remove(*, brand: Brand, actor: User, member: User) -> None:
+    """An owner removes a member, or a member leaves; a brand always keeps an owner."""
+    if actor.pk != member.pk:
+        brand_role_require(user=actor, brand=brand, roles=OWNER_ROLES)
+    Brand.objects.select_for_update().get(pk=brand.pk)
+    membership = BrandMembership.objects.filter(brand=brand, user=member).first()
+    if membership is None:
+        raise Http404("No such member.")
+    if (
+        membership.role == BrandMembership.Role.OWNER
+        and not BrandMembership.objects.filter(brand=brand, role=BrandMembership.Role.OWNER)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise ApplicationError(_("A brand must keep at least one owner."), code="last_owner")
+    membership.delete()

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import brands_for_user
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignTerms
 from submissions.models import Submission
 
 
@@ -38,3 +39,45 @@ def campaigns_upcoming(*, now: datetime | None = None, limit: int = 6) -> list[C
 def campaigns_for_member(*, user: User) -> QuerySet[Campaign]:
     """Every campaign, drafts included, of the brands the acting user belongs to."""
     return _with_entry_count(Campaign.objects.filter(brand__in=brands_for_user(user=user)))
+
+
+def campaigns_dashboard(*, user: User) -> QuerySet[Campaign]:
+    """The acting user's brands' campaigns with entry counts per moderation state."""
+    states = Submission.State
+    counts = {
+        f"{state}_count": Count("submissions", filter=Q(submissions__state=state), distinct=True)
+        for state in (states.PENDING, states.APPROVED, states.REJECTED, states.HIDDEN)
+    }
+    return (
+        Campaign.objects.filter(brand__in=brands_for_user(user=user))
+        .select_related("brand")
+        .annotate(**counts)
+        .order_by("brand__name", "-starts_at", "pk")
+    )
+
+
+def campaign_get_for_member(*, user: User, slug: str) -> Campaign:
+    """A campaign of one of the acting user's brands, drafts included; Http404 otherwise."""
+    campaign = campaigns_for_member(user=user).prefetch_related("prizes").filter(slug=slug).first()
+    if campaign is None:
+        raise Http404("No such campaign.")
+    return campaign
+
+
+def campaign_get_public(*, slug: str, user: User | None = None) -> Campaign:
+    """A published campaign for anyone; a draft only for its brand's members (preview)."""
+    campaign = (
+        _with_entry_count(Campaign.objects.filter(slug=slug)).prefetch_related("prizes").first()
+    )
+    if campaign is None:
+        raise Http404("No such campaign.")
+    if campaign.status != Campaign.Status.PUBLISHED and not (
+        user is not None and brands_for_user(user=user).filter(pk=campaign.brand_id).exists()
+    ):
+        raise Http404("No such campaign.")
+    return campaign
+
+
+def campaign_terms_current(*, campaign: Campaign) -> CampaignTerms | None:
+    """The terms version a participant accepts today (None when the campaign has none)."""
+    return campaign.terms_versions.order_by("-version").first()

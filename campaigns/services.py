@@ -1,22 +1,115 @@
-"""Writes about campaigns: creation and the side effects of phase changes."""
+"""Writes about campaigns: creation, editing, the lifecycle and the side effects of phase changes.
+
+Who may change a campaign is decided here (owners and managers of its brand; analysts only
+read), so pages, API and admin share the rule.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Brand, User
-from campaigns.models import Campaign
-from core.exceptions import ApplicationError
+from accounts.selectors import EDITOR_ROLES, brand_role_require
+from campaigns.formatting import rules_render
+from campaigns.models import Campaign, CampaignTerms, Prize
+from campaigns.selectors import campaign_terms_current
+from core.exceptions import ApplicationError, Conflict, application_error_from_validation
 from core.images import image_clean
 
 logger = logging.getLogger(__name__)
+
+COVER_MAX_SIDE = 1600
+
+# What may change while a campaign is open: its words and prizes, and its end. The entry rules
+# (kinds, limits, moderation) and the start stay as participants found them.
+EDITABLE_WHILE_OPEN = frozenset(
+    {"title", "brief", "rules", "hashtag", "ends_at", "cover", "prizes", "terms"}
+)
+EDITABLE_FIELDS = EDITABLE_WHILE_OPEN | {
+    "slug",
+    "starts_at",
+    "allow_photo",
+    "allow_text",
+    "allow_video",
+    "text_max_length",
+    "max_entries_per_participant",
+    "moderation_mode",
+}
+
+PrizeList = Iterable[tuple[int, str]]
+
+
+def _enqueue_phase_sync() -> None:
+    from campaigns.tasks import campaign_phases_sync_task
+
+    transaction.on_commit(campaign_phases_sync_task.delay)
+
+
+def _save_cover(campaign: Campaign, cover: IO[bytes], cover_name: str) -> None:
+    clean = image_clean(upload=cover, name=cover_name, max_side=COVER_MAX_SIDE)
+    campaign.cover.save(clean.content.name, clean.content, save=False)
+    campaign.cover_width, campaign.cover_height = clean.width, clean.height
+
+
+def _full_clean(campaign: Campaign) -> None:
+    try:
+        campaign.full_clean(exclude=["cover", "brand", "created_by"])
+    except ValidationError as exc:
+        raise application_error_from_validation(exc) from None
+
+
+def _prizes_replace(campaign: Campaign, prizes: PrizeList) -> None:
+    cleaned: dict[int, str] = {}
+    for rank, description in prizes:
+        description = (description or "").strip()
+        if not description:
+            continue
+        if rank < 1:
+            raise ApplicationError(
+                _("Prize ranks start at 1."), fields={"prizes": [_("Prize ranks start at 1.")]}
+            )
+        if rank in cleaned:
+            raise ApplicationError(
+                _("Two prizes have rank %(rank)d.") % {"rank": rank},
+                fields={"prizes": [_("Each rank can have one prize.")]},
+            )
+        if len(description) > 300:
+            raise ApplicationError(
+                _("A prize description can be at most 300 characters."),
+                fields={"prizes": [_("Too long.")]},
+            )
+        cleaned[rank] = description
+    campaign.prizes.all().delete()
+    Prize.objects.bulk_create(
+        Prize(campaign=campaign, rank=rank, description=text)
+        for rank, text in sorted(cleaned.items())
+    )
+
+
+def _terms_set(campaign: Campaign, text: str) -> CampaignTerms | None:
+    """Add a terms version when the text changed; versions already accepted are never edited."""
+    text = (text or "").strip()
+    current = campaign_terms_current(campaign=campaign)
+    if current is not None and current.text == text:
+        return current
+    if not text:
+        if current is not None:
+            raise ApplicationError(
+                _("Terms cannot be removed once set; publish a new version instead."),
+                fields={"terms": [_("Required once set.")]},
+            )
+        return None
+    version = current.version + 1 if current else 1
+    return CampaignTerms.objects.create(campaign=campaign, version=version, text=text)
 
 
 @transaction.atomic
@@ -33,31 +126,205 @@ def campaign_create(
     cover: IO[bytes] | None = None,
     cover_name: str = "",
     created_by: User | None = None,
+    allow_photo: bool = True,
+    allow_text: bool = True,
+    allow_video: bool = False,
+    text_max_length: int = 280,
+    max_entries_per_participant: int = 3,
+    moderation_mode: str = Campaign.ModerationMode.PRE,
+    prizes: PrizeList = (),
+    terms: str = "",
     publish: bool = False,
 ) -> Campaign:
-    """Create a campaign (a draft unless `publish`); the cover is re-encoded before storing."""
+    """Create a campaign (a draft unless `publish`); the cover is re-encoded before storing.
+
+    `created_by` is the acting person and must be an owner or manager of `brand`; None means
+    the system (seed data, commands).
+    """
+    if created_by is not None:
+        brand_role_require(user=created_by, brand=brand, roles=EDITOR_ROLES)
     if ends_at <= starts_at:
         raise ApplicationError(
             _("The end must come after the start."), fields={"ends_at": [_("Too early.")]}
         )
     campaign = Campaign(
         brand=brand,
-        title=title,
+        title=title.strip(),
         slug=slug,
         brief=brief,
         rules=rules,
-        hashtag=hashtag,
+        rules_html=rules_render(rules),
+        hashtag=hashtag.strip().lstrip("#"),
         starts_at=starts_at,
         ends_at=ends_at,
         created_by=created_by,
-        status=Campaign.Status.PUBLISHED if publish else Campaign.Status.DRAFT,
+        allow_photo=allow_photo,
+        allow_text=allow_text,
+        allow_video=allow_video,
+        text_max_length=text_max_length,
+        max_entries_per_participant=max_entries_per_participant,
+        moderation_mode=moderation_mode,
+        status=Campaign.Status.DRAFT,
     )
-    campaign.full_clean(exclude=["cover"])
+    _full_clean(campaign)
+    # A person publishing something already over is a mistake; the system may record history.
+    if publish and created_by is not None and ends_at <= timezone.now():
+        raise ApplicationError(
+            _("This campaign would already be over: choose an end date in the future."),
+            code="ends_in_past",
+            fields={"ends_at": [_("In the past.")]},
+        )
     if cover is not None:
-        clean = image_clean(upload=cover, name=cover_name, max_side=1600)
-        campaign.cover.save(clean.content.name, clean.content, save=False)
-        campaign.cover_width, campaign.cover_height = clean.width, clean.height
-    campaign.save()
+        _save_cover(campaign, cover, cover_name)
+    if publish:
+        campaign.status = Campaign.Status.PUBLISHED
+    try:
+        with transaction.atomic():
+            campaign.save()
+    except IntegrityError:
+        raise ApplicationError(
+            _("Another campaign already uses this address."),
+            code="slug_taken",
+            fields={"slug": [_("Already taken.")]},
+        ) from None
+    _prizes_replace(campaign, prizes)
+    _terms_set(campaign, terms)
+    if publish:
+        _enqueue_phase_sync()
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    campaign: Campaign,
+    actor: User,
+    data: dict[str, Any],
+    cover_name: str = "",
+    now: datetime | None = None,
+) -> Campaign:
+    """Change a campaign's settings, as far as its phase allows.
+
+    Drafts and scheduled campaigns change freely; an open campaign keeps its entry rules and
+    start; a closed one no longer changes. `data` holds only the fields to change (see
+    EDITABLE_FIELDS); `prizes` is a list of (rank, description), `terms` the full terms text
+    (a change adds a version), `cover` an uploaded file.
+    """
+    moment = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    brand_role_require(user=actor, brand=campaign.brand, roles=EDITOR_ROLES)
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise ApplicationError(
+            _("These settings cannot be changed: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    phase = campaign.phase_at(moment)
+    if phase == Campaign.Phase.CLOSED:
+        raise Conflict(
+            _("This campaign is closed and can no longer be changed."), code="campaign_closed"
+        )
+    if phase == Campaign.Phase.OPEN:
+        locked = {
+            name
+            for name in set(data) - EDITABLE_WHILE_OPEN
+            if getattr(campaign, name) != data[name]
+        }
+        if locked:
+            raise Conflict(
+                _("While a campaign is open its entry rules and start stay as they are."),
+                code="campaign_open_locked",
+                fields={name: [_("Locked while the campaign is open.")] for name in sorted(locked)},
+            )
+        if "ends_at" in data and data["ends_at"] <= moment:
+            raise ApplicationError(
+                _("To end the campaign now, use Close; a new end date must be in the future."),
+                code="ends_in_past",
+                fields={"ends_at": [_("In the past.")]},
+            )
+
+    prizes = data.pop("prizes", None)
+    terms = data.pop("terms", None)
+    cover = data.pop("cover", None)
+    for name, value in data.items():
+        if name == "hashtag":
+            value = (value or "").strip().lstrip("#")
+        setattr(campaign, name, value)
+    if "rules" in data:
+        campaign.rules_html = rules_render(campaign.rules)
+    if campaign.ends_at <= campaign.starts_at:
+        raise ApplicationError(
+            _("The end must come after the start."), fields={"ends_at": [_("Too early.")]}
+        )
+    _full_clean(campaign)
+    if cover is not None:
+        _save_cover(campaign, cover, cover_name or getattr(cover, "name", ""))
+    try:
+        with transaction.atomic():
+            campaign.save()
+    except IntegrityError:
+        raise ApplicationError(
+            _("Another campaign already uses this address."),
+            code="slug_taken",
+            fields={"slug": [_("Already taken.")]},
+        ) from None
+    if prizes is not None:
+        _prizes_replace(campaign, prizes)
+    if terms is not None:
+        _terms_set(campaign, terms)
+    if campaign.status == Campaign.Status.PUBLISHED:
+        _enqueue_phase_sync()
+    return campaign
+
+
+@transaction.atomic
+def campaign_publish(*, campaign: Campaign, actor: User, now: datetime | None = None) -> Campaign:
+    """Publish a draft: it opens at its start (at once if the start has passed).
+
+    Publishing a draft whose start lies ahead is what the brand dashboard calls scheduling.
+    """
+    moment = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    brand_role_require(user=actor, brand=campaign.brand, roles=EDITOR_ROLES)
+    if campaign.status == Campaign.Status.PUBLISHED:
+        raise Conflict(_("This campaign is already published."), code="already_published")
+    if campaign.ends_at <= moment:
+        raise ApplicationError(
+            _("This campaign would already be over: choose an end date in the future."),
+            code="ends_in_past",
+            fields={"ends_at": [_("In the past.")]},
+        )
+    campaign.status = Campaign.Status.PUBLISHED
+    campaign.save(update_fields=["status", "updated_at"])
+    _enqueue_phase_sync()
+    return campaign
+
+
+@transaction.atomic
+def campaign_unpublish(*, campaign: Campaign, actor: User, now: datetime | None = None) -> Campaign:
+    """Take a scheduled campaign back to draft; an open one can only be closed."""
+    moment = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    brand_role_require(user=actor, brand=campaign.brand, roles=EDITOR_ROLES)
+    phase = campaign.phase_at(moment)
+    if phase != Campaign.Phase.SCHEDULED:
+        raise Conflict(_("Only a scheduled campaign can go back to draft."), code="not_scheduled")
+    campaign.status = Campaign.Status.DRAFT
+    campaign.save(update_fields=["status", "updated_at"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_close(*, campaign: Campaign, actor: User, now: datetime | None = None) -> Campaign:
+    """End an open campaign now; what closing triggers follows as if its end date had come."""
+    moment = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    brand_role_require(user=actor, brand=campaign.brand, roles=EDITOR_ROLES)
+    if campaign.phase_at(moment) != Campaign.Phase.OPEN:
+        raise Conflict(_("Only an open campaign can be closed."), code="not_open")
+    campaign.ends_at = moment
+    campaign.save(update_fields=["ends_at", "updated_at"])
+    _enqueue_phase_sync()
     return campaign
 
 

@@ -332,3 +332,6 @@ LOGGING = {
 
 # --- Product rules ---------------------------------------------------------------------------
 PASSAPAROLA_HOME_CAMPAIGNS = 24
+# Open reports that hide an entry or a comment until a moderator looks at it.
+PASSAPAROLA_REPORTS_TO_HIDE = env_int("REPORTS_TO_HIDE", 3, minimum=1)
+PASSAPAROLA_GALLERY_PAGE_SIZE = 24

@@ -29,3 +29,19 @@ class PermissionDenied(ApplicationError):
 class Conflict(ApplicationError):
     status_code = 409
     code = "conflict"
+
+
+def application_error_from_validation(exc: Any) -> ApplicationError:
+    """Turn a Django ValidationError (from full_clean) into our error, fields included."""
+    from django.core.exceptions import NON_FIELD_ERRORS
+    from django.utils.translation import gettext_lazy as _
+
+    if hasattr(exc, "error_dict"):
+        fields = {
+            ("non_field_errors" if k == NON_FIELD_ERRORS else k): list(v)
+            for k, v in exc.message_dict.items()
+        }
+        first = next(iter(fields.values()))[0] if fields else _("Some of the data is not valid.")
+        return ApplicationError(first, code="invalid", fields=fields)
+    messages = list(getattr(exc, "messages", [str(exc)]))
+    return ApplicationError(messages[0], code="invalid", fields={"non_field_errors": messages})

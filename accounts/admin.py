@@ -2,9 +2,10 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Brand, BrandMembership, User
+from accounts.models import Brand, BrandInvitation, BrandMembership, User
 
 # The admin signs in through allauth: the same rate limits and email verification apply.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -64,3 +65,33 @@ class BrandMembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "brand"]
     search_fields = ["user__email", "user__display_name", "brand__name", "brand__slug"]
     autocomplete_fields = ["user", "brand"]
+
+
+@admin.register(BrandInvitation)
+class BrandInvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "email",
+        "brand",
+        "role",
+        "invited_by",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["role", ("accepted_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["brand", "invited_by"]
+    search_fields = ["email", "brand__name", "brand__slug"]
+    readonly_fields = [
+        "brand",
+        "email",
+        "role",
+        "invited_by",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    ]
+    exclude = ["token"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # owners invite from the team page, through the invitation service

@@ -165,6 +165,34 @@ class DemoCampaign:
     texts: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
+DEMO_PRIZES: dict[str, tuple[tuple[int, str], ...]] = {
+    "aurora-rito-della-moka": (
+        (1, "A copper moka pot and a year of Aurora espresso"),
+        (2, "A tasting morning at the Bologna roastery for two"),
+        (3, "Six months of single-origin beans"),
+    ),
+    "northwind-trail-snapshots": (
+        (1, "A four-season tent and a guided weekend in the Cairngorms"),
+        (2, "A waterproof shell jacket of your choice"),
+    ),
+    "northwind-winter-camp-stories": ((1, "A winter sleeping system, bag and mat"),),
+    "aurora-latte-art-cup": ((1, "A home espresso machine"),),
+}
+DEMO_TERMS = {
+    "torrefazione-aurora": (
+        "Your entry must be your own work and show no one who has not agreed to appear in it. "
+        "Torrefazione Aurora may show your entry, with your display name, on its website and "
+        "social channels for the duration of the campaign and twelve months after it."
+    ),
+    "northwind-outdoor": (
+        "Entries must be your own photos or stories. By entering you allow Northwind Outdoor "
+        "to show your entry, credited with your display name, on its channels until the end of "
+        "next season. Winners are chosen by the community's votes as described in the rules."
+    ),
+}
+DEMO_VIDEO_CAMPAIGNS = frozenset({"northwind-trail-snapshots"})
+DEMO_POST_MODERATED = frozenset({"northwind-trail-snapshots"})
+
 COFFEE_PALETTES = (
     ("#3b1f14", "#7a4a2a", "#c98b4f", "#f2d7b0", "#e8613c"),
     ("#1d2b36", "#c4553b", "#f0b35c", "#f7ecd9", "#5e8c7a"),
@@ -1029,6 +1057,14 @@ def _seed_campaigns(
             cover_name=f"{demo.slug}.png",
             created_by=users[manager.email],
             publish=demo.phase != Campaign.Phase.DRAFT,
+            prizes=DEMO_PRIZES.get(demo.slug, ()),
+            terms=DEMO_TERMS[demo.brand_slug],
+            allow_video=demo.slug in DEMO_VIDEO_CAMPAIGNS,
+            moderation_mode=(
+                Campaign.ModerationMode.POST
+                if demo.slug in DEMO_POST_MODERATED
+                else Campaign.ModerationMode.PRE
+            ),
         )
         report.created["campaigns"] += 1
     return campaigns
@@ -1073,6 +1109,7 @@ def _seed_entries(
                 text=entry.text,
                 image=image,
                 image_name="photo.jpg" if image else "",
+                accept_terms=True,
                 state=entry.state,
             )
             # Spread the entries over the days the campaign has been open, so the gallery's

@@ -2,7 +2,8 @@
 
 Order matters: the size is checked before the body is read, the pixel count from the header
 before any pixel is decoded, and only the formats we accept may decode at all. What comes out
-is a new file drawn from decoded pixels: oriented, converted to sRGB, no metadata of any kind.
+is a new file drawn from decoded pixels: oriented, converted to 8-bit sRGB, no metadata of any
+kind (no EXIF, XMP, ICC profile, comment or text chunk).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import io
 import os
 import uuid
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -25,9 +28,22 @@ register_heif_opener()
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 ACCEPTED_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
-# Pillow only warns between MAX_IMAGE_PIXELS and twice that; we check the header ourselves, and
-# keep Pillow's own guard as a second line that errors at our limit.
-Image.MAX_IMAGE_PIXELS = None
+# What we wrote ourselves: the re-encoded originals that thumbnails are made from.
+STORED_FORMATS = ("JPEG", "PNG")
+
+# Pillow warns above MAX_IMAGE_PIXELS and raises DecompressionBombError above twice that. We
+# check the header against our limit ourselves before decoding, and keep Pillow's guard as a
+# second line that errors (never merely warns) at that same limit: half of it here, so Pillow's
+# "twice" lands on our limit (`_pillow_guard_set`). The warning between half and the limit is
+# then noise about images we accept, and `image_open` silences it.
+
+
+def _pillow_guard_set(max_pixels: int) -> None:
+    """Make Pillow raise DecompressionBombError for anything over `max_pixels`."""
+    Image.MAX_IMAGE_PIXELS = (max_pixels + 1) // 2
+
+
+_pillow_guard_set(settings.PASSAPAROLA_IMAGE_MAX_PIXELS)
 
 
 class ImageRejected(ApplicationError):
@@ -42,21 +58,103 @@ class CleanImage:
     format: str
 
 
+def upload_size(upload: IO[bytes]) -> int:
+    """Size of a file-like object without reading it (`.size` when it has one, else a seek)."""
+    size = getattr(upload, "size", None)
+    if size is not None:
+        return int(size)
+    position = upload.tell()
+    upload.seek(0, os.SEEK_END)
+    size = upload.tell()
+    upload.seek(position)
+    return size
+
+
+def _too_many_pixels(max_pixels: int) -> ImageRejected:
+    return ImageRejected(
+        _("The image is too big: at most %(mp)d megapixels are accepted.")
+        % {"mp": max(1, max_pixels // 1_000_000)},
+        code="too_many_pixels",
+    )
+
+
+def _eight_bit(img: Image.Image) -> Image.Image:
+    """Bring 16-bit and 32-bit greyscale down to 8 bits by scaling, not by clipping."""
+    if img.mode.startswith("I;16") or img.mode == "I":
+        # convert("L") would clip everything above 255 to white; scale 0..65535 to 0..255.
+        return img.convert("I").point(lambda value: value * (1 / 257)).convert("L")
+    if img.mode == "F":
+        return img.point(lambda value: value * 255).convert("L")
+    return img
+
+
 def _srgb(img: Image.Image) -> Image.Image:
+    """8-bit sRGB (RGB, or RGBA when the image has any transparency channel or key)."""
     icc = img.info.get("icc_profile")
+    transparent = img.mode in ("RGBA", "LA", "La", "RGBa", "PA") or (
+        img.mode in ("P", "L", "RGB") and "transparency" in img.info
+    )
+    img = _eight_bit(img)
+    mode = "RGBA" if transparent else "RGB"
     if icc:
         try:
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             dst = ImageCms.createProfile("sRGB")
-            mode = "RGBA" if "A" in img.getbands() else "RGB"
             converted = ImageCms.profileToProfile(img, src, dst, outputMode=mode)
             if converted is not None:
                 return converted
-        except (ImageCms.PyCMSError, OSError, ValueError):
-            pass  # a broken profile: fall back to plain conversion below
-    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
-        return img.convert("RGBA")
-    return img.convert("RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass  # a broken or mismatched profile: fall back to plain conversion below
+    return img.convert(mode)
+
+
+def _without_metadata(img: Image.Image) -> Image.Image:
+    """Forget everything the decoder read besides pixels, so no encoder can write it back.
+
+    Pillow's encoders copy some of `info` into the output on their own (a JPEG's comment, a
+    PNG's ICC profile and transparency key), so the dictionary is emptied, not just ignored.
+    """
+    img.info = {}
+    return img
+
+
+def image_open(
+    *, upload: IO[bytes], max_pixels: int, formats: Sequence[str] = ACCEPTED_FORMATS
+) -> Image.Image:
+    """Decode the first frame of an image of an accepted format, at most `max_pixels` large.
+
+    The pixel count is read from the header and checked before any pixel is decoded. Returns
+    an 8-bit sRGB image, oriented, with no metadata left. Raises ImageRejected.
+    """
+    _pillow_guard_set(max(max_pixels, settings.PASSAPAROLA_IMAGE_MAX_PIXELS))
+    try:
+        upload.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(upload, formats=tuple(formats))
+        with img:
+            width, height = img.size
+            if width < 1 or height < 1 or width * height > max_pixels:
+                raise _too_many_pixels(max_pixels)
+            if getattr(img, "n_frames", 1) > 1:
+                img.seek(0)  # animated WebP/PNG: the first frame only
+            img.load()
+            oriented = ImageOps.exif_transpose(img)
+            clean = _srgb(oriented)
+    except ImageRejected:
+        raise
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(max_pixels) from None
+    except (UnidentifiedImageError, SyntaxError):
+        raise ImageRejected(
+            _("This file is not a JPEG, PNG, WebP or HEIC photo."), code="unsupported_format"
+        ) from None
+    except (OSError, ValueError, EOFError, MemoryError):
+        # ValueError includes Pillow's refusal of oversized compressed text and ICC chunks.
+        raise ImageRejected(
+            _("The image is damaged or incomplete; please upload it again."), code="corrupt_image"
+        ) from None
+    return _without_metadata(clean)
 
 
 def image_clean(
@@ -68,12 +166,16 @@ def image_clean(
     max_pixels: int | None = None,
     max_side: int | None = None,
 ) -> CleanImage:
-    """Validate and re-encode an uploaded image; raise ImageRejected with a reason if hostile."""
+    """Validate and re-encode an uploaded image; raise ImageRejected with a reason if hostile.
+
+    The result is a JPEG (a PNG when the image has transparency) under a random name, never
+    the uploaded one. `max_bytes` and `max_pixels` default to the site-wide limits.
+    """
     max_bytes = max_bytes or settings.PASSAPAROLA_IMAGE_MAX_BYTES
     max_pixels = max_pixels or settings.PASSAPAROLA_IMAGE_MAX_PIXELS
     if size is None:
-        size = getattr(upload, "size", None)
-    if size is not None and size > max_bytes:
+        size = upload_size(upload)
+    if size > max_bytes:
         raise ImageRejected(
             _("The file is too large: the limit is %(limit)d MB.")
             % {"limit": max(1, max_bytes // (1024 * 1024))},
@@ -86,31 +188,7 @@ def image_clean(
         raise ImageRejected(
             _("Only JPEG, PNG, WebP and HEIC photos are accepted."), code="unsupported_format"
         )
-    try:
-        upload.seek(0)
-        with Image.open(upload, formats=ACCEPTED_FORMATS) as img:
-            width, height = img.size
-            if width < 1 or height < 1 or width * height > max_pixels:
-                raise ImageRejected(
-                    _("The image is too big: at most %(mp)d megapixels are accepted.")
-                    % {"mp": max(1, max_pixels // 1_000_000)},
-                    code="too_many_pixels",
-                )
-            if getattr(img, "n_frames", 1) > 1:
-                img.seek(0)
-            img.load()
-            img = ImageOps.exif_transpose(img)
-            img = _srgb(img)
-    except ImageRejected:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, SyntaxError):
-        raise ImageRejected(
-            _("This file is not a JPEG, PNG, WebP or HEIC photo."), code="unsupported_format"
-        ) from None
-    except (OSError, ValueError, EOFError):
-        raise ImageRejected(
-            _("The image is damaged or incomplete; please upload it again."), code="corrupt_image"
-        ) from None
+    img = image_open(upload=upload, max_pixels=max_pixels)
 
     if max_side and max(img.size) > max_side:
         img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -124,3 +202,31 @@ def image_clean(
         fmt, suffix = "JPEG", "jpg"
     content = ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{suffix}")
     return CleanImage(content=content, width=img.width, height=img.height, format=fmt)
+
+
+def image_thumbnails(
+    *, source: IO[bytes], widths: Sequence[int], quality: int = 80
+) -> list[CleanImage]:
+    """WebP copies of an image we stored ourselves, one per width, never wider than the source.
+
+    Only our own re-encoded formats may decode here; the result carries no metadata. Names
+    are left to the caller (`content.name` is empty).
+    """
+    img = image_open(
+        upload=source, max_pixels=settings.PASSAPAROLA_IMAGE_MAX_PIXELS, formats=STORED_FORMATS
+    )
+    results = []
+    for width in widths:
+        target = min(width, img.width)
+        height = max(1, round(img.height * target / img.width))
+        resized = (
+            img if target == img.width else img.resize((target, height), Image.Resampling.LANCZOS)
+        )
+        out = io.BytesIO()
+        _without_metadata(resized).save(out, format="WEBP", quality=quality, method=4)
+        results.append(
+            CleanImage(
+                content=ContentFile(out.getvalue()), width=target, height=height, format="WEBP"
+            )
+        )
+    return results

@@ -236,6 +236,7 @@ class ModerationDecision(BaseModel):
     from_state = models.CharField(_("from"), max_length=16, blank=True)
     to_state = models.CharField(_("to"), max_length=16, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    notified_at = models.DateTimeField(_("author notified at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("moderation decision")

@@ -71,3 +71,53 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
     kind = Submission.Kind.TEXT
     text = "My story with this brand."
     state = Submission.State.APPROVED
+
+
+# --- Entries: terms, comments, reports, moderation -------------------------------------------
+
+
+class CampaignTermsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "campaigns.CampaignTerms"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    text = "Your entry is your own work; we may show it on our channels."
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "submissions.Comment"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    author = factory.SubFactory(UserFactory)
+    body = "Lovely!"
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "submissions.Report"
+
+    reporter = factory.SubFactory(UserFactory)
+    submission = factory.SubFactory(SubmissionFactory)
+    reason = "spam"
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation to a brand, made by one of its owners."""
+
+    class Meta:
+        model = "accounts.BrandInvitation"
+
+    brand = factory.SubFactory(BrandFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = BrandMembership.Role.MANAGER
+    token = factory.Sequence(lambda n: f"invitation-token-{n:04d}")
+    invited_by = factory.LazyAttribute(
+        lambda o: MembershipFactory(brand=o.brand, role=BrandMembership.Role.OWNER).user
+    )
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))

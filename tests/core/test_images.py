@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageFile
 
-from core.images import ImageRejected, image_clean
+from core.images import ImageRejected, image_clean, image_thumbnails
+from tests import hostile
 from tests import imagefiles as files
 
 
@@ -243,3 +245,112 @@ def test_refusal_is_an_application_error_with_status_400() -> None:
     error = _rejection(b"", "empty.jpg")
 
     assert error.status_code == 400
+
+
+# --- Hardening: Pillow's own guard, decoders, modes, metadata --------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _pillow_guard_restored():
+    """Tests that lower the pixel limit must not leave Pillow's global guard lowered."""
+    previous = Image.MAX_IMAGE_PIXELS
+    yield
+    Image.MAX_IMAGE_PIXELS = previous
+
+
+def test_pillow_guard_errors_at_our_pixel_limit(settings) -> None:
+    settings.PASSAPAROLA_IMAGE_MAX_PIXELS = 10_000
+    _clean(files.png_bytes((100, 100)), "exact.png")  # exactly at the limit: accepted
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with pytest.raises(Image.DecompressionBombError):
+            Image.open(io.BytesIO(files.black_png_bytes((101, 100))))
+        assert Image.open(io.BytesIO(files.black_png_bytes((100, 100)))).size == (100, 100)
+
+
+def test_no_bomb_warning_for_images_under_the_limit(settings) -> None:
+    settings.PASSAPAROLA_IMAGE_MAX_PIXELS = 10_000
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clean = _clean(files.png_bytes((90, 90)), "between-half-and-limit.png")
+
+    assert (clean.width, clean.height) == (90, 90)
+
+
+@pytest.mark.parametrize(
+    "case",
+    hostile.HOSTILE,
+    ids=[case.id for case in hostile.HOSTILE],
+)
+def test_hostile_corpus_gets_its_refusal(case: hostile.Hostile) -> None:
+    assert _rejection(case.data(), case.name).code == case.code
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (hostile.metadata_jpeg, "camera.jpg"),
+        (hostile.metadata_png, "screen.png"),
+        (hostile.heic_with_gps, "IMG_0001.heic"),
+        (hostile.polyglot_png_html, "innocent.png"),
+    ],
+    ids=["jpeg", "png", "heic", "png-html-polyglot"],
+)
+def test_no_metadata_block_survives(make, name: str) -> None:
+    clean = _clean(make(), name)
+
+    clean.content.seek(0)
+    data = clean.content.read()
+    img = _decoded(clean.content)
+    assert not files.has_metadata(data)
+    for key in ("exif", "xmp", "icc_profile", "comment", "Comment", "XML:com.adobe.xmp"):
+        assert key not in img.info
+    assert b"<script" not in data
+    assert b"SpyCam" not in data
+
+
+@pytest.mark.parametrize(
+    ("make", "mode"),
+    [
+        (hostile.cmyk_jpeg, "RGB"),
+        (hostile.png_16bit_grey, "RGB"),
+        (hostile.png_16bit_rgba, "RGBA"),
+        (hostile.png_la, "RGBA"),
+        (hostile.png_palette_transparent, "RGBA"),
+    ],
+    ids=["cmyk", "16-bit-grey", "16-bit-rgba", "la", "palette-transparent"],
+)
+def test_awkward_modes_come_out_as_8_bit_srgb(make, mode: str) -> None:
+    assert _decoded(_clean(make(), "awkward.png").content).mode == mode
+
+
+def test_thumbnails_are_webp_never_upscaled_and_bare() -> None:
+    source = _clean(files.jpeg_bytes(size=(800, 400)), "photo.jpg").content
+
+    thumbs = image_thumbnails(source=source, widths=[320, 1280])
+
+    assert [(t.width, t.height, t.format) for t in thumbs] == [
+        (320, 160, "WEBP"),
+        (800, 400, "WEBP"),
+    ]
+    for thumb in thumbs:
+        img = _decoded(thumb.content)
+        assert img.format == "WEBP"
+        assert len(img.getexif()) == 0
+        assert "icc_profile" not in img.info
+
+
+def test_thumbnails_decode_only_what_we_store() -> None:
+    with pytest.raises(ImageRejected) as excinfo:
+        image_thumbnails(source=io.BytesIO(files.webp_bytes()), widths=[320])
+
+    assert excinfo.value.code == "unsupported_format"
+
+
+def test_size_is_measured_without_a_size_attribute() -> None:
+    with pytest.raises(ImageRejected) as excinfo:
+        image_clean(upload=io.BytesIO(b""), name="empty.jpg")
+
+    assert excinfo.value.code == "empty_file"

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import Brand, BrandMembership, User
+from accounts.models import Brand, BrandInvitation, BrandMembership, User
 
 
 def brands_for_user(*, user: User) -> QuerySet[Brand]:
@@ -70,6 +70,41 @@ def brand_role_require(*, user: User, brand: Brand, roles: Iterable[str]) -> Bra
             message = _("Only an owner of this brand can do that.")
         raise PermissionDenied(message, code="role_insufficient")
     return membership
+
+
+def brand_invitations_pending(*, user: User, brand_slug: str) -> list[BrandInvitation]:
+    """A brand's invitations still waiting for an answer, for one of its members."""
+    from django.utils import timezone
+
+    membership = brand_membership_get(user=user, brand_slug=brand_slug)
+    return list(
+        BrandInvitation.objects.filter(
+            brand=membership.brand,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
+def brand_invitation_get(*, user: User, brand_slug: str, invitation_id: int) -> BrandInvitation:
+    """One invitation of a brand the acting user belongs to; Http404 otherwise."""
+    membership = brand_membership_get(user=user, brand_slug=brand_slug)
+    invitation = (
+        BrandInvitation.objects.filter(brand=membership.brand, pk=invitation_id)
+        .select_related("brand")
+        .first()
+    )
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
+
+
+def brand_invitation_by_token(*, token: str) -> BrandInvitation | None:
+    """The invitation a link carries (the token is the secret); None when there is none."""
+    return BrandInvitation.objects.select_related("brand", "invited_by").filter(token=token).first()
 
 
 EDITOR_ROLES = (BrandMembership.Role.OWNER, BrandMembership.Role.MANAGER)

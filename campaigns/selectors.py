@@ -56,9 +56,16 @@ def campaigns_dashboard(*, user: User) -> QuerySet[Campaign]:
     )
 
 
-def campaign_get_for_member(*, user: User, slug: str) -> Campaign:
-    """A campaign of one of the acting user's brands, drafts included; Http404 otherwise."""
-    campaign = campaigns_for_member(user=user).prefetch_related("prizes").filter(slug=slug).first()
+def campaign_get_for_member(*, user: User, slug: str, brand_slug: str | None = None) -> Campaign:
+    """A campaign of one of the acting user's brands, drafts included, with its entry counts.
+
+    With `brand_slug` the campaign must also belong to that brand (a URL that names the brand
+    never reaches another brand's campaign, even for a member of both). Http404 otherwise.
+    """
+    campaigns = campaigns_dashboard(user=user).filter(slug=slug)
+    if brand_slug is not None:
+        campaigns = campaigns.filter(brand__slug=brand_slug)
+    campaign = campaigns.prefetch_related("prizes").first()
     if campaign is None:
         raise Http404("No such campaign.")
     return campaign

@@ -60,14 +60,46 @@ def _save_cover(campaign: Campaign, cover: IO[bytes], cover_name: str) -> None:
     campaign.cover_width, campaign.cover_height = clean.width, clean.height
 
 
+# Words the brand pages use after /campaigns/ (for example /campaigns/new/).
+RESERVED_SLUGS = frozenset({"new", "edit", "create"})
+
+
+def _slug_taken() -> ApplicationError:
+    return ApplicationError(
+        _("Another campaign already uses this address."),
+        code="slug_taken",
+        fields={"slug": [_("Already taken.")]},
+    )
+
+
 def _full_clean(campaign: Campaign) -> None:
+    if campaign.slug in RESERVED_SLUGS:
+        raise ApplicationError(
+            _("This address is reserved; choose another."),
+            code="slug_reserved",
+            fields={"slug": [_("Reserved.")]},
+        )
     try:
-        campaign.full_clean(exclude=["cover", "brand", "created_by"])
+        # Uniqueness is the database's job (and gives our own message, races included).
+        campaign.full_clean(exclude=["cover", "brand", "created_by"], validate_unique=False)
     except ValidationError as exc:
         raise application_error_from_validation(exc) from None
+    if Campaign.objects.filter(slug=campaign.slug).exclude(pk=campaign.pk).exists():
+        raise _slug_taken()
 
 
-def _prizes_replace(campaign: Campaign, prizes: PrizeList) -> None:
+def _save_row(campaign: Campaign, *, new_cover: str = "") -> None:
+    """Save, removing a cover file written for this save if the row cannot be stored."""
+    try:
+        with transaction.atomic():
+            campaign.save()
+    except IntegrityError:
+        if new_cover:
+            campaign.cover.storage.delete(new_cover)
+        raise _slug_taken() from None
+
+
+def _prizes_clean(prizes: PrizeList) -> dict[int, str]:
     cleaned: dict[int, str] = {}
     for rank, description in prizes:
         description = (description or "").strip()
@@ -88,11 +120,23 @@ def _prizes_replace(campaign: Campaign, prizes: PrizeList) -> None:
                 fields={"prizes": [_("Too long.")]},
             )
         cleaned[rank] = description
+    return cleaned
+
+
+def _prizes_replace(campaign: Campaign, cleaned: dict[int, str]) -> None:
     campaign.prizes.all().delete()
     Prize.objects.bulk_create(
         Prize(campaign=campaign, rank=rank, description=text)
         for rank, text in sorted(cleaned.items())
     )
+
+
+def _terms_check(campaign: Campaign, text: str) -> None:
+    if campaign.pk and not (text or "").strip() and campaign_terms_current(campaign=campaign):
+        raise ApplicationError(
+            _("Terms cannot be removed once set; publish a new version instead."),
+            fields={"terms": [_("Required once set.")]},
+        )
 
 
 def _terms_set(campaign: Campaign, text: str) -> CampaignTerms | None:
@@ -102,12 +146,7 @@ def _terms_set(campaign: Campaign, text: str) -> CampaignTerms | None:
     if current is not None and current.text == text:
         return current
     if not text:
-        if current is not None:
-            raise ApplicationError(
-                _("Terms cannot be removed once set; publish a new version instead."),
-                fields={"terms": [_("Required once set.")]},
-            )
-        return None
+        return current
     version = current.version + 1 if current else 1
     return CampaignTerms.objects.create(campaign=campaign, version=version, text=text)
 
@@ -174,20 +213,14 @@ def campaign_create(
             code="ends_in_past",
             fields={"ends_at": [_("In the past.")]},
         )
+    cleaned_prizes = _prizes_clean(prizes)
+    # Every check has passed: only now is a file written.
     if cover is not None:
         _save_cover(campaign, cover, cover_name)
     if publish:
         campaign.status = Campaign.Status.PUBLISHED
-    try:
-        with transaction.atomic():
-            campaign.save()
-    except IntegrityError:
-        raise ApplicationError(
-            _("Another campaign already uses this address."),
-            code="slug_taken",
-            fields={"slug": [_("Already taken.")]},
-        ) from None
-    _prizes_replace(campaign, prizes)
+    _save_row(campaign, new_cover=campaign.cover.name if cover is not None else "")
+    _prizes_replace(campaign, cleaned_prizes)
     _terms_set(campaign, terms)
     if publish:
         _enqueue_phase_sync()
@@ -257,19 +290,18 @@ def campaign_update(
             _("The end must come after the start."), fields={"ends_at": [_("Too early.")]}
         )
     _full_clean(campaign)
+    cleaned_prizes = _prizes_clean(prizes) if prizes is not None else None
+    if terms is not None:
+        _terms_check(campaign, terms)
+    old_cover = campaign.cover.name if campaign.cover else ""
     if cover is not None:
         _save_cover(campaign, cover, cover_name or getattr(cover, "name", ""))
-    try:
-        with transaction.atomic():
-            campaign.save()
-    except IntegrityError:
-        raise ApplicationError(
-            _("Another campaign already uses this address."),
-            code="slug_taken",
-            fields={"slug": [_("Already taken.")]},
-        ) from None
-    if prizes is not None:
-        _prizes_replace(campaign, prizes)
+    _save_row(campaign, new_cover=campaign.cover.name if cover is not None else "")
+    if cover is not None and old_cover and old_cover != campaign.cover.name:
+        storage = campaign.cover.storage
+        transaction.on_commit(lambda: storage.delete(old_cover))
+    if cleaned_prizes is not None:
+        _prizes_replace(campaign, cleaned_prizes)
     if terms is not None:
         _terms_set(campaign, terms)
     if campaign.status == Campaign.Status.PUBLISHED:

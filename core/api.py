@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -9,7 +10,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, pagination, serializers
+from rest_framework.fields import empty
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -63,3 +67,57 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = codes if isinstance(codes, str) else "error"
     response.data = {"error": {"code": code, "message": message, "fields": fields}}
     return response
+
+
+# --- Shared by the API modules: the error shape for the schema, strict input, UTC dates -----
+
+
+class ApiErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable reason, e.g. `invalid`.")
+    message = serializers.CharField(help_text="What went wrong, in the caller's language.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per input field (`non_field_errors` for the whole input).",
+    )
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    error = ApiErrorDetailSerializer()
+
+
+AUTH_ERROR = "`not_authenticated` or `authentication_failed`: no or bad credentials."
+NOT_FOUND = "`not_found`: no such object, or not one the caller may see."
+
+
+def error_responses(described: dict[int, str]) -> dict[int, OpenApiResponse]:
+    """Schema entries for the error statuses of an operation, all in the one error shape."""
+    return {
+        status: OpenApiResponse(ApiErrorSerializer, description=description)
+        for status, description in described.items()
+    }
+
+
+def utc_datetime(**kwargs: Any) -> serializers.DateTimeField:
+    """An ISO 8601 instant rendered in UTC; input without an offset is read as UTC."""
+    return serializers.DateTimeField(default_timezone=UTC, **kwargs)
+
+
+class Flag(serializers.BooleanField):
+    """A boolean whose absence from a multipart body means its default, not False."""
+
+    default_empty_html = empty
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Refuse keys the endpoint does not take, so a typo or `status` is never silently dropped.
+
+    Multipart lists arrive as `name[0]key`; their name is the part before the bracket.
+    """
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        sent = {str(key).split("[", 1)[0] for key in getattr(self, "initial_data", {}) or {}}
+        unknown = sorted(sent - set(self.fields))
+        if unknown:
+            message = gettext_lazy("Unknown field: this request does not take it.")
+            raise serializers.ValidationError({name: [message] for name in unknown})
+        return attrs

@@ -187,9 +187,7 @@ def comment_get(*, comment_id: int, user: User) -> Comment:
         raise Http404("No such comment.")
     submission_get_public(submission_id=comment.submission_id, user=user)
     may_see_hidden = (
-        user.is_authenticated
-        and user.is_active
-        and (user.is_staff or user.pk == comment.author_id)
+        user.is_authenticated and user.is_active and (user.is_staff or user.pk == comment.author_id)
     )
     if comment.is_hidden and not may_see_hidden:
         raise Http404("No such comment.")

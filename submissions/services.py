@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import BrandMembership, User
 from accounts.services import user_has_verified_email
 from campaigns.models import Campaign, CampaignTerms
 from core.exceptions import ApplicationError, Conflict, PermissionDenied
@@ -180,6 +180,13 @@ def submission_create(
             _("This campaign is not open for entries."), code="campaign_not_open"
         )
     _require_participant(author)
+    if BrandMembership.objects.filter(brand_id=campaign.brand_id, user=author).exists():
+        # Fair play: the brand's own people do not compete for its prizes.
+        raise PermissionDenied(
+            _("Members of %(brand)s cannot enter its own campaigns.")
+            % {"brand": campaign.brand.name},
+            code="brand_member",
+        )
     text, caption, video_url = (
         (text or "").strip(),
         (caption or "").strip(),

@@ -13,7 +13,13 @@ from core.exceptions import ApplicationError, PermissionDenied
 from submissions.models import Submission
 from submissions.services import submission_create
 from tests import imagefiles
-from tests.factories import CampaignFactory, CampaignTermsFactory, SubmissionFactory, UserFactory
+from tests.factories import (
+    CampaignFactory,
+    CampaignTermsFactory,
+    MembershipFactory,
+    SubmissionFactory,
+    UserFactory,
+)
 from tests.submissions.helpers import photo, stored_files
 
 pytestmark = pytest.mark.django_db
@@ -367,3 +373,22 @@ def test_unknown_state_is_refused(campaign, participant) -> None:
     )
 
     assert error.code == "invalid_state"
+
+
+@pytest.mark.parametrize("role", ["owner", "manager", "analyst"])
+def test_the_brands_own_people_cannot_enter_its_campaigns(campaign, role: str) -> None:
+    member = MembershipFactory(brand=campaign.brand, role=role).user
+
+    refusal = _refusal(campaign=campaign, author=member, kind="text", text="Our best coffee")
+
+    assert isinstance(refusal, PermissionDenied)
+    assert refusal.code == "brand_member"
+    _assert_nothing_stored()
+
+
+def test_a_member_of_another_brand_may_enter(campaign) -> None:
+    outsider = MembershipFactory(role="owner").user
+
+    entry = submission_create(campaign=campaign, author=outsider, kind="text", text="Hello")
+
+    assert entry.author == outsider

@@ -14,9 +14,9 @@ from django.utils.formats import date_format
 from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import ServiceErrorFormMixin
 from campaigns.models import Campaign, CampaignTerms
 from campaigns.services import EDITABLE_WHILE_OPEN
+from core.forms import ServiceErrorFormMixin
 
 MAX_PRIZES = 20
 PRIZE_ROWS = 5

@@ -17,7 +17,7 @@ Either way the view finds no file and `upload_too_large(request)` true, and answ
     def entry_create(request, slug):
         form = EntryForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and upload_too_large(request):
-            form.add_error("image", image_too_large_message())
+            form.add_error("image", image_too_large_error().message)
         ...
 
 An API view: `path("...", upload_limited(SubmissionListCreate.as_view()))`, or call

@@ -208,6 +208,14 @@ class EntryCreateSerializer(StrictInputSerializer):
         help_text="For a photo entry (multipart): JPEG, PNG, WebP or HEIC.",
     )
     accept_terms = Flag(default=False, help_text="Required when the campaign has terms.")
+    terms_version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "The terms version the participant read (from the campaign). When sent and no "
+            "longer current, the entry is refused with 409 `terms_changed`."
+        ),
+    )
 
 
 class CommentBodySerializer(StrictInputSerializer):

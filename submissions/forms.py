@@ -13,9 +13,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import ServiceErrorFormMixin
 from campaigns.models import Campaign, CampaignTerms
 from core.exceptions import ApplicationError
+from core.forms import ServiceErrorFormMixin
 from core.images import ImageRejected
 from submissions.models import Report, Submission
 from submissions.services import CAPTION_MAX_LENGTH, COMMENT_MAX_LENGTH, REPORT_DETAILS_MAX_LENGTH
@@ -96,6 +96,10 @@ class EntryForm(ServiceErrorFormMixin, forms.Form):
                 label=_("I accept the terms (version %(version)d)") % {"version": terms.version},
                 required=False,
             )
+            # The version the person was shown, so a newer one cannot be accepted unseen.
+            self.fields["terms_version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=terms.version, required=False
+            )
 
     def clean_text(self) -> str:
         return _one_line_breaks(self.cleaned_data["text"])
@@ -127,6 +131,7 @@ class EntryForm(ServiceErrorFormMixin, forms.Form):
             "image_name": getattr(image, "name", "") or "",
             "video_url": data.get("video_url") or "",
             "accept_terms": bool(data.get("accept_terms")),
+            "terms_version": data.get("terms_version"),
         }
 
 

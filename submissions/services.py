@@ -118,13 +118,26 @@ def _check_content(
         )
 
 
-def _terms_accepted(*, campaign: Campaign, accept_terms: bool) -> CampaignTerms | None:
+def _terms_accepted(
+    *, campaign: Campaign, accept_terms: bool, terms_version: int | None
+) -> CampaignTerms | None:
     terms = CampaignTerms.objects.filter(campaign=campaign).order_by("-version").first()
     if terms is not None and not accept_terms:
         raise _field_error(
             _("Accept the campaign's terms to take part."),
             code="terms_required",
             field="accept_terms",
+        )
+    if terms is not None and terms_version is not None and terms_version != terms.version:
+        # The person read another version than the one in force: they must see this one.
+        raise Conflict(
+            _(
+                "The terms changed while you were entering (now version %(version)d): "
+                "read them again and accept."
+            )
+            % {"version": terms.version},
+            code="terms_changed",
+            fields={"accept_terms": [_("The terms have changed.")]},
         )
     return terms
 
@@ -162,6 +175,7 @@ def submission_create(
     image_name: str = "",
     video_url: str = "",
     accept_terms: bool = False,
+    terms_version: int | None = None,
     state: str | None = None,
 ) -> Submission:
     """Enter a verified person's photo, text or video link in an open campaign.
@@ -200,7 +214,9 @@ def submission_create(
         has_image=image is not None,
         video_url=video_url,
     )
-    terms = _terms_accepted(campaign=campaign, accept_terms=accept_terms)
+    terms = _terms_accepted(
+        campaign=campaign, accept_terms=accept_terms, terms_version=terms_version
+    )
     video = video_link_parse(video_url) if kind == Submission.Kind.VIDEO else None
 
     # Two submissions of the same person queue here, so both cannot pass the limit.

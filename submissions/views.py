@@ -125,8 +125,9 @@ def _open_graph(request: HttpRequest, submission: Submission, image: Picture | N
         "image_alt": submission.caption or about,
     }
     if image is not None:
-        og["image"] = request.build_absolute_uri(image.src)
-        og["width"], og["height"] = image.src_width, image.src_height
+        # The re-encoded JPEG/PNG, not a WebP thumbnail: some link-preview crawlers skip WebP.
+        og["image"] = request.build_absolute_uri(submission.image.url)
+        og["width"], og["height"] = submission.image_width, submission.image_height
     elif campaign.cover:
         og["image"] = request.build_absolute_uri(campaign.cover.url)
         og["width"], og["height"] = campaign.cover_width, campaign.cover_height

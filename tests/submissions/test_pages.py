@@ -459,12 +459,13 @@ def test_open_graph_and_twitter_tags_with_absolute_urls(client, campaign) -> Non
     assert meta(response, "og:title") == "Fog on the loch"
     assert campaign.title in meta(response, "og:description")
     assert meta(response, "og:url") == f"http://testserver/entries/{entry.pk}/"
+    # The re-encoded JPEG, not the WebP thumbnail: some link-preview crawlers skip WebP.
     assert meta(response, "og:image") == (
-        f"http://testserver/media/submissions/{campaign.pk}/thumbs/p{entry.pk}-1280.webp"
+        f"http://testserver/media/submissions/{campaign.pk}/photo-{entry.pk}.jpg"
     )
     assert (meta(response, "og:image:width"), meta(response, "og:image:height")) == (
-        "1280",
-        "960",
+        "2000",
+        "1500",
     )
     assert meta(response, "og:image:alt") == "Fog on the loch"
     assert meta(response, "twitter:card") == "summary_large_image"

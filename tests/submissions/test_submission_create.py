@@ -392,3 +392,28 @@ def test_a_member_of_another_brand_may_enter(campaign) -> None:
     entry = submission_create(campaign=campaign, author=outsider, kind="text", text="Hello")
 
     assert entry.author == outsider
+
+
+def test_terms_accepted_are_the_version_the_person_read(campaign, participant) -> None:
+    CampaignTermsFactory(campaign=campaign, version=1)
+    CampaignTermsFactory(campaign=campaign, version=2)
+
+    refusal = _refusal(
+        campaign=campaign,
+        author=participant,
+        kind="text",
+        text="Hello",
+        accept_terms=True,
+        terms_version=1,
+    )
+    entry = submission_create(
+        campaign=campaign,
+        author=participant,
+        kind="text",
+        text="Hello",
+        accept_terms=True,
+        terms_version=2,
+    )
+
+    assert refusal.code == "terms_changed"
+    assert entry.terms.version == 2

@@ -46,6 +46,13 @@ class Campaign(BaseModel):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
+    class WinnerRule(models.TextChoices):
+        TOP_POINTS = "top_points", _("Top participants by points")
+        TOP_LIKES = "top_likes", _("Top entries by likes")
+        DRAW = "draw", _("Random draw among eligible participants")
+        DRAW_WEIGHTED = "draw_weighted", _("Random draw weighted by points")
+        JURY = "jury", _("Jury pick")
+
     class ModerationMode(models.TextChoices):
         PRE = "pre", _("Pre-moderation: entries are hidden until approved")
         POST = "post", _("Post-moderation: entries are visible until removed")
@@ -85,6 +92,27 @@ class Campaign(BaseModel):
     )
     moderation_mode = models.CharField(
         _("moderation"), max_length=8, choices=ModerationMode.choices, default=ModerationMode.PRE
+    )
+    points_entry = models.PositiveSmallIntegerField(_("points per approved entry"), default=10)
+    points_like = models.PositiveSmallIntegerField(_("points per like received"), default=1)
+    points_click = models.PositiveSmallIntegerField(_("points per counted share click"), default=2)
+    points_referral = models.PositiveSmallIntegerField(_("points per referral"), default=5)
+    hide_live_counts = models.BooleanField(
+        _("hide like counts and the leaderboard until the campaign closes"), default=False
+    )
+    leaderboard_freeze_hours = models.PositiveSmallIntegerField(
+        _("freeze the leaderboard for the last hours"),
+        default=0,
+        help_text=_("0: the leaderboard stays live until the end."),
+    )
+    winner_rule = models.CharField(
+        _("how winners are chosen"),
+        max_length=16,
+        choices=WinnerRule.choices,
+        default=WinnerRule.TOP_POINTS,
+    )
+    winner_count = models.PositiveSmallIntegerField(
+        _("number of winners"), default=3, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
     opened_at = models.DateTimeField(_("opening processed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closing processed at"), null=True, blank=True)
@@ -190,3 +218,97 @@ class CampaignTerms(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.campaign} terms v{self.version}"
+
+
+class FinalStanding(BaseModel):
+    """The standings frozen when a campaign closed: what winners are chosen from."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="final_standings")
+    participant = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveIntegerField()
+    points = models.IntegerField()
+    reached_ms = models.BigIntegerField(help_text="When the participant reached these points.")
+
+    class Meta:
+        verbose_name = _("final standing")
+        verbose_name_plural = _("final standings")
+        ordering = ["campaign", "rank", "reached_ms", "participant_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "participant"], name="final_standing_once_per_participant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} #{self.rank} {self.participant} ({self.points})"
+
+
+class WinnerDraw(BaseModel):
+    """One run of a campaign's winner rule, with what anyone needs to run it again."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="draws")
+    rule = models.CharField(max_length=16, choices=Campaign.WinnerRule.choices)
+    seed = models.CharField(_("random seed"), max_length=64, blank=True)
+    pool = models.JSONField(
+        _("eligible pool"),
+        default=list,
+        help_text=_("The candidates in order, with their weights, as the draw saw them."),
+    )
+    reason = models.TextField(_("why this draw was made"), blank=True)
+    drawn_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("winner draw")
+        verbose_name_plural = _("winner draws")
+        ordering = ["campaign", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.get_rule_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Winner(BaseModel):
+    """A winner of a campaign at a rank; a disqualified winner keeps the row, with the reason."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="winners")
+    draw = models.ForeignKey(WinnerDraw, on_delete=models.CASCADE, related_name="winners")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    participant = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="wins", verbose_name=_("participant")
+    )
+    submission = models.ForeignKey(
+        "submissions.Submission",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("winning entry"),
+    )
+    points = models.IntegerField(_("points"), default=0)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    disqualified_at = models.DateTimeField(_("disqualified at"), null=True, blank=True)
+    disqualified_reason = models.TextField(_("reason for disqualification"), blank=True)
+    disqualified_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("winner")
+        verbose_name_plural = _("winners")
+        ordering = ["campaign", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "rank"],
+                condition=Q(disqualified_at__isnull=True),
+                name="winner_one_per_rank",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "participant"],
+                condition=Q(disqualified_at__isnull=True),
+                name="winner_once_per_participant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} #{self.rank}: {self.participant}"

@@ -254,3 +254,41 @@ class ModerationDecision(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Like(BaseModel):
+    """One person's like of an entry: an engagement fact, written in the request that makes it.
+
+    An unlike stamps `removed_at` instead of deleting the row, so the derivation can write the
+    reversal into the points ledger; liking again makes a new row. At most one live like per
+    person and entry (a partial unique constraint).
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="likes", verbose_name=_("person")
+    )
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="likes", verbose_name=_("entry")
+    )
+    removed_at = models.DateTimeField(_("unliked at"), null=True, blank=True)
+    derived_at = models.DateTimeField(editable=False, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "submission"],
+                condition=Q(removed_at__isnull=True),
+                name="like_once_per_user",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["submission", "removed_at"]),
+            models.Index(
+                fields=["updated_at"], condition=Q(derived_at__isnull=True), name="like_underived"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ♥ {self.submission_id}"

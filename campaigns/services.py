@@ -385,9 +385,11 @@ def _campaign_close(*, campaign_id: int, now: datetime) -> bool:
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     if campaign.closed_at is not None or campaign.phase_at(now) != Campaign.Phase.CLOSED:
         return False
-    # Freezing standings and choosing winners hook in here (engagement issue).
+    from campaigns.winners import campaign_winners_choose
+
     campaign.closed_at = now
     campaign.save(update_fields=["closed_at", "updated_at"])
+    campaign_winners_choose(campaign=campaign, now=now)
     logger.info("campaign %s closed", campaign.slug)
     return True
 

@@ -30,6 +30,11 @@ urlpatterns = [
         name="brand-campaign-unpublish",
     ),
     path(
+        "brand/<slug:brand_slug>/campaigns/<slug:slug>/analytics/",
+        views.campaign_analytics,
+        name="brand-campaign-analytics",
+    ),
+    path(
         "brand/<slug:brand_slug>/campaigns/<slug:slug>/close/",
         views.campaign_close,
         name="brand-campaign-close",

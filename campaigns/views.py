@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import BrandMembership, User
@@ -16,7 +17,8 @@ from accounts.selectors import (
     brand_role_require,
     memberships_for_user,
 )
-from campaigns import services
+from campaigns import analytics, services
+from campaigns import charts as charts_module
 from campaigns.forms import CampaignForm, CloseCampaignForm
 from campaigns.models import Campaign
 from campaigns.selectors import (
@@ -146,6 +148,42 @@ def campaign_edit(request: HttpRequest, brand_slug: str, slug: str) -> HttpRespo
 def campaign_manage(request: HttpRequest, brand_slug: str, slug: str) -> HttpResponse:
     membership = brand_membership_get(user=request.user, brand_slug=brand_slug)
     return _manage_page(request, membership, _member_campaign(request.user, brand_slug, slug))
+
+
+@login_required
+@require_safe
+def campaign_analytics(request: HttpRequest, brand_slug: str, slug: str) -> HttpResponse:
+    numbers = analytics.campaign_analytics(user=request.user, brand_slug=brand_slug, slug=slug)
+    charts = [
+        {
+            "name": name,
+            "title": title,
+            "points": numbers.series[name],
+            "svg": charts_module.bar_chart(
+                chart_id=f"chart-{name}",
+                title=title,
+                description=description,
+                points=numbers.series[name],
+            ),
+        }
+        for name, title, description in CHARTS
+    ]
+    context = {
+        "brand": numbers.campaign.brand,
+        "campaign": numbers.campaign,
+        "current": _("Analytics"),
+        "a": numbers,
+        "charts": charts,
+    }
+    return render(request, "campaigns/brand/analytics.html", context)
+
+
+CHARTS = [
+    ("entries", _lazy("Entries per day"), _lazy("New entries each day, every moderation state.")),
+    ("likes", _lazy("Likes per day"), _lazy("Likes given each day, including withdrawn ones.")),
+    ("clicks", _lazy("Counted share clicks per day"), _lazy("Share link visits that counted.")),
+    ("referrals", _lazy("Referrals per day"), _lazy("New members who verified their email.")),
+]
 
 
 def _lifecycle_action(

@@ -128,7 +128,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         "campaign__title",
         "campaign__slug",
     ]
-    search_help_text = _("Search captions, texts, authors and campaigns.")
+    # No search_help_text: with it, Django's icon-only search label fails axe (label-title-only).
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     actions = ["approve_selected", "reject_selected"]
@@ -180,9 +180,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         image = obj.thumb_small or obj.image
         if not image:
             return obj.get_kind_display()
+        # The thumbnail is the row's link, so its text alternative names the entry.
         return format_html(
-            '<img class="pp-thumb" src="{}" alt="" width="80" height="60" loading="lazy">',
+            '<img class="pp-thumb" src="{}" alt="{}" width="80" height="60" loading="lazy">',
             image.url,
+            _("Entry %(id)s") % {"id": obj.pk},
         )
 
     @admin.display(description=_("image"))

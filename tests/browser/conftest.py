@@ -8,9 +8,10 @@ Never `playwright install`: the browser is the distribution's.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
@@ -74,20 +76,63 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, live_server: Any, compiled_translations: None) -> Iterator[Page]:
+def page(new_page: Callable[..., Page]) -> Page:
     """A fresh phone-sized tab (no cookies) whose relative URLs point at the live server."""
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        locale="en-US",
-    )
-    context.set_default_timeout(10_000)
+    return new_page()
+
+
+@pytest.fixture(autouse=True)
+def _media_through_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the live server hand /media/ to the project's view, as in production.
+
+    Django's LiveServerThread wraps the site in a handler that serves MEDIA_URL straight from
+    disk, without the headers core.media.media_serve adds (nosniff, sandboxing CSP).
+    """
+    from django.test import testcases
+
+    monkeypatch.setattr(testcases._MediaFilesHandler, "_should_handle", lambda self, path: False)
+
+
+@pytest.fixture
+def new_page(
+    browser: Browser, live_server: Any, compiled_translations: None
+) -> Iterator[Callable[..., Page]]:
+    """Open tabs in fresh contexts of their own (separate cookies, so separate people).
+
+    A phone by default (participant pages); `desktop=True` for brand and admin pages.
+    `timezone_id` sets the browser's own zone, to tell it apart from a brand's.
+    """
+    contexts: list[Any] = []
+
+    def open_page(*, desktop: bool = False, timezone_id: str | None = None) -> Page:
+        options: dict[str, Any] = {"base_url": live_server.url, "locale": "en-US"}
+        if desktop:
+            options["viewport"] = DESKTOP
+        else:
+            options |= {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+        if timezone_id:
+            options["timezone_id"] = timezone_id
+        context = browser.new_context(**options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
     try:
-        yield context.new_page()
+        yield open_page
     finally:
-        context.close()
+        for context in contexts:
+            context.close()
+
+
+def sign_in(page: Page, *, email: str, password: str) -> None:
+    """Fill and send the allauth sign-in form the page is on (checked by axe first)."""
+    from playwright.sync_api import expect
+
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    assert_accessible(page)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
 
 
 def _target(node: dict[str, Any]) -> str:
@@ -97,16 +142,30 @@ def _target(node: dict[str, Any]) -> str:
     )
 
 
-def assert_accessible(page: Page) -> list[dict[str, Any]]:
+def assert_accessible(
+    page: Page, *, waived: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Run axe-core on the page; fail on any serious or critical violation, naming each target.
 
+    `waived` maps a rule id to the one target where it is a known, reported bug: that node does
+    not fail the test, but a waiver that matches nothing does, so it goes once the bug is fixed.
     Returns every violation found (milder ones included) for a test that wants to look further.
     """
     from axe_playwright_python.sync_playwright import Axe
 
+    waived = dict(waived or {})
     page.wait_for_load_state("load")
     violations = Axe().run(page).response["violations"]
-    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
+    blocking, matched = [], set()
+    for violation in violations:
+        if violation.get("impact") not in BLOCKING_IMPACTS:
+            continue
+        rule = violation["id"]
+        nodes = [node for node in violation["nodes"] if _target(node) != waived.get(rule)]
+        if len(nodes) < len(violation["nodes"]):
+            matched.add(rule)
+        if nodes:
+            blocking.append({**violation, "nodes": nodes})
     lines = [
         f"- {v['id']} ({v['impact']}): {v['help']}\n"
         + "".join(f"    at {_target(node)}\n" for node in v["nodes"])
@@ -116,5 +175,10 @@ def assert_accessible(page: Page) -> list[dict[str, Any]]:
         pytest.fail(
             f"{len(blocking)} serious or critical accessibility violation(s) on {page.url}:\n"
             + "".join(lines)
+        )
+    if stale := sorted(set(waived) - matched):
+        pytest.fail(
+            f"waived accessibility violation(s) no longer found on {page.url}, remove the "
+            f"waiver: {', '.join(f'{rule} at {waived[rule]}' for rule in stale)}"
         )
     return violations

@@ -78,6 +78,14 @@ class CampaignDetailSerializer(serializers.Serializer):
     text_max_length = serializers.IntegerField()
     max_entries_per_participant = serializers.IntegerField()
     moderation_mode = serializers.ChoiceField(choices=Campaign.ModerationMode.choices)
+    points_entry = serializers.IntegerField()
+    points_like = serializers.IntegerField()
+    points_click = serializers.IntegerField()
+    points_referral = serializers.IntegerField()
+    hide_live_counts = serializers.BooleanField()
+    leaderboard_freeze_hours = serializers.IntegerField()
+    winner_rule = serializers.ChoiceField(choices=Campaign.WinnerRule.choices)
+    winner_count = serializers.IntegerField()
     prizes = CampaignPrizeSerializer(many=True, source="prizes.all")
     terms = serializers.SerializerMethodField()
     entry_count = serializers.IntegerField(help_text="Approved entries.")
@@ -131,6 +139,16 @@ class CampaignCreateSerializer(StrictInputSerializer):
     moderation_mode = serializers.ChoiceField(
         choices=Campaign.ModerationMode.choices, default=Campaign.ModerationMode.PRE
     )
+    points_entry = serializers.IntegerField(min_value=0, max_value=1000, default=10)
+    points_like = serializers.IntegerField(min_value=0, max_value=1000, default=1)
+    points_click = serializers.IntegerField(min_value=0, max_value=1000, default=2)
+    points_referral = serializers.IntegerField(min_value=0, max_value=1000, default=5)
+    hide_live_counts = Flag(default=False)
+    leaderboard_freeze_hours = serializers.IntegerField(min_value=0, max_value=720, default=0)
+    winner_rule = serializers.ChoiceField(
+        choices=Campaign.WinnerRule.choices, default=Campaign.WinnerRule.TOP_POINTS
+    )
+    winner_count = serializers.IntegerField(min_value=1, max_value=100, default=3)
     prizes = CampaignPrizeInputSerializer(
         many=True,
         required=False,
@@ -161,6 +179,14 @@ class CampaignUpdateSerializer(StrictInputSerializer):
     text_max_length = serializers.IntegerField()
     max_entries_per_participant = serializers.IntegerField()
     moderation_mode = serializers.ChoiceField(choices=Campaign.ModerationMode.choices)
+    points_entry = serializers.IntegerField(min_value=0, max_value=1000)
+    points_like = serializers.IntegerField(min_value=0, max_value=1000)
+    points_click = serializers.IntegerField(min_value=0, max_value=1000)
+    points_referral = serializers.IntegerField(min_value=0, max_value=1000)
+    hide_live_counts = Flag()
+    leaderboard_freeze_hours = serializers.IntegerField(min_value=0, max_value=720)
+    winner_rule = serializers.ChoiceField(choices=Campaign.WinnerRule.choices)
+    winner_count = serializers.IntegerField(min_value=1, max_value=100)
     prizes = CampaignPrizeInputSerializer(many=True, help_text="Replaces every prize.")
     terms = serializers.CharField(
         allow_blank=True, help_text="The full terms text; a change adds a version."

@@ -110,6 +110,18 @@ class PrizeForm(forms.Form):
         return data
 
 
+SCORING_FIELDS = (
+    "points_entry",
+    "points_like",
+    "points_click",
+    "points_referral",
+    "hide_live_counts",
+    "leaderboard_freeze_hours",
+    "winner_rule",
+    "winner_count",
+)
+
+
 class CampaignForm(ServiceErrorFormMixin, forms.Form):
     """A campaign's settings; `brand` gives the time zone its dates are read in.
 
@@ -189,6 +201,39 @@ class CampaignForm(ServiceErrorFormMixin, forms.Form):
         initial=Campaign.ModerationMode.PRE,
         widget=forms.RadioSelect,
     )
+    # Not required: left empty, each keeps the campaign's default (ARCHITECTURE's numbers).
+    points_entry = forms.IntegerField(
+        label=_("Points per approved entry"), min_value=0, max_value=1000, required=False
+    )
+    points_like = forms.IntegerField(
+        label=_("Points per like received"), min_value=0, max_value=1000, required=False
+    )
+    points_click = forms.IntegerField(
+        label=_("Points per counted share click"), min_value=0, max_value=1000, required=False
+    )
+    points_referral = forms.IntegerField(
+        label=_("Points per referral who verifies"), min_value=0, max_value=1000, required=False
+    )
+    hide_live_counts = forms.BooleanField(
+        label=_("Hide like counts and the leaderboard until the campaign closes"),
+        required=False,
+    )
+    leaderboard_freeze_hours = forms.IntegerField(
+        label=_("Freeze the leaderboard for the last hours"),
+        min_value=0,
+        max_value=720,
+        required=False,
+        help_text=_("Empty or 0 keeps it live until the end."),
+    )
+    winner_rule = forms.ChoiceField(
+        label=_("How winners are chosen"),
+        choices=Campaign.WinnerRule.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    winner_count = forms.IntegerField(
+        label=_("Number of winners"), min_value=1, max_value=100, required=False
+    )
     terms = forms.CharField(
         label=_("Terms participants accept"),
         required=False,
@@ -214,6 +259,8 @@ class CampaignForm(ServiceErrorFormMixin, forms.Form):
             self.fields[name].zone = zone
             self.fields[name].help_text = zone_help
         self.fields["kinds"].initial = ["photo", "text"]
+        for name in SCORING_FIELDS:
+            self.fields[name].initial = Campaign._meta.get_field(name).default
         self.fields["terms"].help_text = self._terms_help(terms.version if terms else None)
         self.fields["slug"].widget.attrs["data-slug-from"] = self["title"].auto_id
         self.prize_forms = self._prize_formset(*args)
@@ -251,6 +298,7 @@ class CampaignForm(ServiceErrorFormMixin, forms.Form):
             "text_max_length": campaign.text_max_length,
             "max_entries_per_participant": campaign.max_entries_per_participant,
             "moderation_mode": campaign.moderation_mode,
+            **{name: getattr(campaign, name) for name in SCORING_FIELDS},
             "terms": terms.text if terms else "",
         }
 
@@ -320,8 +368,19 @@ class CampaignForm(ServiceErrorFormMixin, forms.Form):
             self.prize_errors.extend(error.fields["prizes"])
         super().add_service_error(error)
 
+    def _scoring_defaults(self) -> None:
+        """An empty scoring setting means the campaign's default."""
+        for name in SCORING_FIELDS:
+            if self.cleaned_data.get(name) in (None, ""):
+                self.cleaned_data[name] = (
+                    getattr(self.campaign, name)
+                    if self.campaign is not None
+                    else Campaign._meta.get_field(name).default
+                )
+
     def create_kwargs(self) -> dict[str, Any]:
         """What `campaign_create` takes, from the cleaned data."""
+        self._scoring_defaults()
         data = dict(self.cleaned_data)
         kinds = set(data.pop("kinds"))
         cover = data.pop("cover")
@@ -337,6 +396,7 @@ class CampaignForm(ServiceErrorFormMixin, forms.Form):
     def update_data(self) -> dict[str, Any]:
         """The changed settings, as `campaign_update` takes them (untouched ones left out)."""
         assert self.campaign is not None
+        self._scoring_defaults()
         data: dict[str, Any] = {}
         for name in self.changed_data:
             if self.fields[name].disabled:

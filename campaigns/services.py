@@ -34,16 +34,33 @@ COVER_MAX_SIDE = 1600
 EDITABLE_WHILE_OPEN = frozenset(
     {"title", "brief", "rules", "hashtag", "ends_at", "cover", "prizes", "terms"}
 )
-EDITABLE_FIELDS = EDITABLE_WHILE_OPEN | {
-    "slug",
-    "starts_at",
-    "allow_photo",
-    "allow_text",
-    "allow_video",
-    "text_max_length",
-    "max_entries_per_participant",
-    "moderation_mode",
-}
+# Scoring and winner rules are part of the entry rules: fixed once the campaign opens.
+SCORING_FIELDS = frozenset(
+    {
+        "points_entry",
+        "points_like",
+        "points_click",
+        "points_referral",
+        "hide_live_counts",
+        "leaderboard_freeze_hours",
+        "winner_rule",
+        "winner_count",
+    }
+)
+EDITABLE_FIELDS = (
+    EDITABLE_WHILE_OPEN
+    | SCORING_FIELDS
+    | {
+        "slug",
+        "starts_at",
+        "allow_photo",
+        "allow_text",
+        "allow_video",
+        "text_max_length",
+        "max_entries_per_participant",
+        "moderation_mode",
+    }
+)
 
 PrizeList = Iterable[tuple[int, str]]
 
@@ -174,12 +191,20 @@ def campaign_create(
     prizes: PrizeList = (),
     terms: str = "",
     publish: bool = False,
+    **scoring: Any,
 ) -> Campaign:
     """Create a campaign (a draft unless `publish`); the cover is re-encoded before storing.
 
     `created_by` is the acting person and must be an owner or manager of `brand`; None means
-    the system (seed data, commands).
+    the system (seed data, commands). `scoring` takes the SCORING_FIELDS (points per fact,
+    hiding and freezing the leaderboard, the winner rule and count); defaults are the
+    architecture's numbers.
     """
+    unknown = set(scoring) - SCORING_FIELDS
+    if unknown:
+        raise ApplicationError(
+            _("These settings cannot be set: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     if created_by is not None:
         brand_role_require(user=created_by, brand=brand, roles=EDITOR_ROLES)
     if ends_at <= starts_at:
@@ -204,6 +229,7 @@ def campaign_create(
         max_entries_per_participant=max_entries_per_participant,
         moderation_mode=moderation_mode,
         status=Campaign.Status.DRAFT,
+        **scoring,
     )
     _full_clean(campaign)
     # A person publishing something already over is a mistake; the system may record history.

@@ -691,3 +691,37 @@ def test_outsiders_cannot_change_the_lifecycle(
 
     campaign.refresh_from_db()
     assert campaign.phase == phase
+
+
+def test_scoring_and_winner_rules_are_set_at_creation(world: World) -> None:
+    campaign = _create(
+        world,
+        points_like=3,
+        points_click=0,
+        hide_live_counts=True,
+        leaderboard_freeze_hours=12,
+        winner_rule=Campaign.WinnerRule.DRAW,
+        winner_count=5,
+    )
+
+    assert (campaign.points_entry, campaign.points_like, campaign.points_click) == (10, 3, 0)
+    assert campaign.hide_live_counts is True
+    assert campaign.leaderboard_freeze_hours == 12
+    assert (campaign.winner_rule, campaign.winner_count) == ("draw", 5)
+
+
+def test_unknown_creation_settings_are_refused(world: World) -> None:
+    with pytest.raises(ApplicationError):
+        _create(world, status="published")
+
+    assert not Campaign.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data", [{"points_like": 50}, {"winner_rule": "draw"}, {"hide_live_counts": True}]
+)
+def test_scoring_rules_are_locked_once_open(world: World, data: dict[str, Any]) -> None:
+    campaign = _campaign(world, Phase.OPEN)
+
+    with pytest.raises(Conflict):
+        campaign_update(campaign=campaign, actor=world.users["owner"], data=data)

@@ -434,7 +434,17 @@ def campaign_phases_sync(*, now: datetime | None = None) -> PhaseSync:
         with transaction.atomic():
             if _campaign_open(campaign_id=campaign_id, now=moment):
                 opened.append(campaign_id)
-    for campaign_id in due_close.values_list("pk", flat=True):
+    closing = list(due_close.values_list("pk", flat=True))
+    if closing:
+        # Whatever was liked, shared or decided before the end must be in the standings that
+        # closing freezes: derive it now rather than trust that every task has run.
+        from sharing.clicks import clicks_derive
+        from sharing.points import campaign_engagement_repair
+
+        clicks_derive()
+        for campaign_id in closing:
+            campaign_engagement_repair(campaign_id=campaign_id, rebuild=False)
+    for campaign_id in closing:
         with transaction.atomic():
             if _campaign_close(campaign_id=campaign_id, now=moment):
                 closed.append(campaign_id)

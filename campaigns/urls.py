@@ -1,6 +1,7 @@
 from django.urls import path
 
 from campaigns import views
+from sharing import web as sharing_web
 
 urlpatterns = [
     path("brand/", views.brand_dashboard, name="brand-dashboard"),
@@ -38,5 +39,10 @@ urlpatterns = [
         "brand/<slug:brand_slug>/campaigns/<slug:slug>/close/",
         views.campaign_close,
         name="brand-campaign-close",
+    ),
+    path(
+        "brand/<slug:brand_slug>/campaigns/<slug:slug>/points/<int:participant_id>/",
+        sharing_web.brand_points_statement,
+        name="brand-points-statement",
     ),
 ]

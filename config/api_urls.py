@@ -9,6 +9,8 @@ from django.urls import path
 from accounts import api as accounts_api
 from campaigns import api as campaigns_api
 from core.uploads import upload_limited
+from sharing import api as sharing_api
+from sharing import leaderboard_api
 from submissions import api as submissions_api
 
 urlpatterns = [
@@ -51,9 +53,24 @@ urlpatterns = [
         name="api-campaign-submissions",
     ),
     path(
+        "campaigns/<slug:slug>/leaderboard/",
+        leaderboard_api.CampaignLeaderboardApi.as_view(),
+        name="api-campaign-leaderboard",
+    ),
+    path(
+        "campaigns/<slug:slug>/points/",
+        leaderboard_api.CampaignPointsApi.as_view(),
+        name="api-campaign-points",
+    ),
+    path(
         "submissions/<int:submission_id>/",
         submissions_api.EntryDetailApi.as_view(),
         name="api-submission",
+    ),
+    path(
+        "submissions/<int:submission_id>/like/",
+        submissions_api.EntryLikeApi.as_view(),
+        name="api-submission-like",
     ),
     path(
         "submissions/<int:submission_id>/comments/",
@@ -64,6 +81,16 @@ urlpatterns = [
         "submissions/<int:submission_id>/reports/",
         submissions_api.EntryReportsApi.as_view(),
         name="api-submission-reports",
+    ),
+    path(
+        "submissions/<int:submission_id>/share-links/",
+        sharing_api.EntryShareLinkApi.as_view(),
+        name="api-submission-share-links",
+    ),
+    path(
+        "submissions/<int:submission_id>/share-stats/",
+        sharing_api.EntryShareStatsApi.as_view(),
+        name="api-submission-share-stats",
     ),
     path(
         "comments/<int:comment_id>/",

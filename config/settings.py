@@ -72,7 +72,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+# The benchmarks (bench/) serve bench.urls: these URLs plus their reference views.
+ROOT_URLCONF = env_str("DJANGO_ROOT_URLCONF", "config.urls")
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sharing.context_processors.unread_notifications",
             ],
         },
     },
@@ -318,6 +320,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15.0,
         "options": {"expires": 14},
     },
+    # Likes or approvals whose derivation never ran are derived here (the database is the outbox).
+    "engagement-sweep": {
+        "task": "sharing.tasks.engagement_sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Rebuild standings and Redis from the ledger, repairing counters, for live campaigns.
+    "leaderboards-rebuild": {
+        "task": "sharing.tasks.leaderboards_rebuild_task",
+        "schedule": 1800.0,
+        "options": {"expires": 1500},
+    },
+    # Raw share hits are the outbox: counted in batches, never one task per hit.
+    "share-clicks-derive": {
+        "task": "sharing.tasks.clicks_derive_task",
+        "schedule": 5.0,
+        "options": {"expires": 4},
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------------
@@ -335,3 +355,10 @@ PASSAPAROLA_HOME_CAMPAIGNS = 24
 # Open reports that hide an entry or a comment until a moderator looks at it.
 PASSAPAROLA_REPORTS_TO_HIDE = env_int("REPORTS_TO_HIDE", 3, minimum=1)
 PASSAPAROLA_GALLERY_PAGE_SIZE = 24
+# Share-click visitors are HMAC pseudonyms; empty key → derived from SECRET_KEY.
+PASSAPAROLA_VISITOR_KEY = env_str("VISITOR_KEY", "")
+# Off: the share redirect only looks up and redirects (the benchmark's baseline).
+PASSAPAROLA_SHARE_TRACKING = env_bool("SHARE_TRACKING", True)
+# Reverse proxies in front of the app, so allauth (rate limits) and share-click visitors see the
+# client's address rather than the proxy's.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)

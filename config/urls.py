@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("campaigns.urls")),
     path("", include("submissions.urls")),
+    path("", include("sharing.urls")),
+    path("", include("sharing.web_urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
@@ -34,6 +35,7 @@ from core.api import (
 from core.exceptions import ApplicationError
 from core.uploads import image_too_large_error, upload_too_large
 from submissions import services
+from submissions.likes import like_create, like_remove
 from submissions.models import Report, Submission
 from submissions.selectors import (
     GALLERY_MAX_LIMIT,
@@ -499,3 +501,87 @@ class CommentReportsApi(APIView):
             reporter=request.user, comment=comment, **data.validated_data
         )
         return Response(ReportSerializer(report).data, status=201)
+
+
+# --- Likes -----------------------------------------------------------------------------------
+
+
+class LikeCreateSerializer(StrictInputSerializer):
+    """Nothing to send: the like is the caller's, for the entry in the path."""
+
+
+class LikeSerializer(serializers.Serializer):
+    entry = serializers.IntegerField(help_text="The entry's id.")
+    liked = serializers.BooleanField(help_text="Whether the caller likes the entry now.")
+    liked_at = utc_datetime(allow_null=True, help_text="When the caller liked it (null: not).")
+
+
+_LIKE_REFUSALS = {
+    401: AUTH_ERROR,
+    403: UNVERIFIED + " `brand_member`: the brand's own people do not like its entries.",
+    404: NOT_FOUND,
+}
+
+
+class EntryLikeApi(APIView):
+    """A verified participant likes, or stops liking, an approved entry of an open campaign.
+
+    Both are idempotent, as the service is: liking what you already like answers 200 with the
+    live like, withdrawing a like you do not have answers 200 with `liked: false`. The entry's
+    `like_count` follows a moment later (it is derived after the request).
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="entries_like_create",
+        summary="Like the entry (201; 200 when the caller already likes it)",
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {},
+                "additionalProperties": False,
+                "description": "Nothing to send: the like is the caller's, for this entry.",
+            }
+        },
+        responses={
+            200: LikeSerializer,
+            201: LikeSerializer,
+            **error_responses(
+                {
+                    400: "`invalid` (the body must be empty), `campaign_not_open`, "
+                    "`not_likeable` (not approved), `own_entry`.",
+                    **_LIKE_REFUSALS,
+                }
+            ),
+        },
+        tags=["likes"],
+    )
+    def post(self, request: Request, submission_id: int) -> Response:
+        LikeCreateSerializer(data=request.data).is_valid(raise_exception=True)
+        entry = submission_get_public(submission_id=submission_id, user=request.user)
+        started = timezone.now()
+        like = like_create(user=request.user, submission=entry)
+        # The service returns the live like, new or not; only a like made by this call is newer
+        # than the call itself.
+        created = like.created_at >= started
+        body = {"entry": entry.pk, "liked": True, "liked_at": like.created_at}
+        return Response(LikeSerializer(body).data, status=201 if created else 200)
+
+    @extend_schema(
+        operation_id="entries_like_destroy",
+        summary="Withdraw the caller's like (204; 200 when there was none)",
+        request=None,
+        responses={
+            200: LikeSerializer,
+            204: None,
+            **error_responses({400: "`campaign_not_open`: likes are final.", **_LIKE_REFUSALS}),
+        },
+        tags=["likes"],
+    )
+    def delete(self, request: Request, submission_id: int) -> Response:
+        entry = submission_get_public(submission_id=submission_id, user=request.user)
+        if like_remove(user=request.user, submission=entry) is not None:
+            return Response(status=204)
+        body = {"entry": entry.pk, "liked": False, "liked_at": None}
+        return Response(LikeSerializer(body).data)

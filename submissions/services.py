@@ -257,6 +257,8 @@ def submission_create(
         raise
     if submission.image:
         transaction.on_commit(lambda: _enqueue_thumbnails(submission.pk))
+    if submission.state == State.APPROVED:
+        transaction.on_commit(lambda: _enqueue_points_sync(submission.pk))
     return submission
 
 
@@ -308,6 +310,9 @@ def comment_create(*, submission: Submission, author: User, body: str) -> Commen
         raise ApplicationError(_("This entry cannot be commented on."), code="not_commentable")
     comment = Comment.objects.create(submission=locked, author=author, body=body)
     _comment_count_sync(locked.pk)
+    from sharing.notifications import notify_comment
+
+    notify_comment(comment=comment)
     return comment
 
 
@@ -414,6 +419,7 @@ def report_create(
             )
             entry.state = State.HIDDEN
             update.append("state")
+            transaction.on_commit(lambda: _enqueue_points_sync(entry.pk))
         entry.save(update_fields=update)
     else:
         count = _open_reports(comment=target_comment)
@@ -481,6 +487,7 @@ def _decide(
         update_fields=["state", "state_reason", "moderated_at", "report_count", "updated_at"]
     )
     transaction.on_commit(lambda: _enqueue_decision_email(decision.pk))
+    transaction.on_commit(lambda: _enqueue_points_sync(submission.pk))
     return decision
 
 
@@ -488,6 +495,13 @@ def _enqueue_decision_email(decision_id: int) -> None:
     from submissions.tasks import submission_decision_email_task
 
     submission_decision_email_task.delay(decision_id)
+
+
+def _enqueue_points_sync(submission_id: int) -> None:
+    """Entry points follow the moderation state: derive them once the decision is committed."""
+    from sharing.points import enqueue_points_sync
+
+    enqueue_points_sync(submission_id)
 
 
 @transaction.atomic

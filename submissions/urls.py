@@ -6,6 +6,7 @@ urlpatterns = [
     path("c/<slug:slug>/", views.campaign_detail, name="campaign-detail"),
     path("c/<slug:slug>/enter/", views.entry_create, name="entry-create"),
     path("entries/<int:submission_id>/", views.entry_detail, name="entry-detail"),
+    path("entries/<int:submission_id>/like/", views.entry_like, name="entry-like"),
     path("entries/<int:submission_id>/comments/", views.comment_create, name="comment-create"),
     path("entries/<int:submission_id>/report/", views.entry_report, name="entry-report"),
     path("comments/<int:comment_id>/edit/", views.comment_edit, name="comment-edit"),

@@ -17,18 +17,24 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
+from accounts.selectors import brands_for_user
 from accounts.services import user_has_verified_email
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_get_public, campaign_terms_current
+from campaigns.winners import winners_current
 from core.exceptions import ApplicationError
 from core.uploads import image_too_large_error, upload_limited, upload_too_large
+from sharing.selectors import leaderboard_for_viewer, like_counts_visible, submission_ids_liked
 from submissions import services
 from submissions.forms import CommentForm, EntryForm, ReportForm
+from submissions.likes import like_create, like_remove
 from submissions.models import Comment, Submission
 from submissions.selectors import (
     comment_get,
@@ -41,6 +47,9 @@ from submissions.video import video_embed_url
 
 MY_ENTRIES_PAGE_SIZE = 30
 OG_DESCRIPTION_LENGTH = 200
+# The campaign page shows the top of the leaderboard; the full page shows more.
+CAMPAIGN_BOARD_LIMIT = 5
+CAMPAIGN_BOARD_ENTRIES = 3
 
 # (field, the width a thumbnail is made at), as submissions.images.THUMBNAIL_SIZES.
 _THUMBNAILS = (("thumb_small", 320), ("thumb_medium", 640), ("thumb_large", 1280))
@@ -144,6 +153,55 @@ def _denied(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "submissions/denied.html", {"message": message}, status=403)
 
 
+def _is_brand_member(request: HttpRequest, campaign: Campaign) -> bool:
+    """Is the viewer one of the brand's people? (no query for anonymous visitors)"""
+    user = request.user
+    return (
+        user.is_authenticated and brands_for_user(user=user).filter(pk=campaign.brand_id).exists()
+    )
+
+
+def _like_states(
+    request: HttpRequest,
+    campaign: Campaign,
+    entries: list[Submission],
+    *,
+    brand_member: bool,
+    counts_visible: bool,
+) -> dict:
+    """What the like buttons of a page need, in a fixed number of queries whatever its size.
+
+    `likes_open`: the campaign takes likes now (anonymous visitors get "Sign in to like");
+    `can_like`: the viewer may press the buttons (signed in, not of the brand running it; the
+    service still decides, and says why when it refuses); `liked_ids`: what the viewer likes;
+    `counts_visible`: whether like counts show (`like_counts_visible`: `hide_live_counts`).
+    """
+    user = request.user
+    likes_open = campaign.phase == Campaign.Phase.OPEN
+    can_like = likes_open and user.is_authenticated and not brand_member
+    return {
+        "likes_open": likes_open,
+        "can_like": can_like,
+        "liked_ids": submission_ids_liked(
+            user=user, submission_ids=[e.pk for e in entries] if can_like else []
+        ),
+        "counts_visible": counts_visible,
+        "like_labels": _like_count_labels(),
+    }
+
+
+def _like_count_labels() -> dict[str, str]:
+    """ "%(counter)s like(s)" in the active language, for the script to write a new count.
+
+    The same message as the count in the templates; one form and the other (English and
+    Italian have two).
+    """
+    return {
+        form: ngettext("%(counter)s like", "%(counter)s likes", n)
+        for form, n in (("one", 1), ("other", 2))
+    }
+
+
 # --- Campaign page and gallery -----------------------------------------------------------------
 
 
@@ -152,6 +210,9 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = campaign_get_public(slug=slug, user=request.user)
     order = request.GET.get("order") or "newest"
     cursor = request.GET.get("cursor") or None
+    counts_visible = like_counts_visible(campaign=campaign, viewer=request.user)
+    if order == "most_liked" and not counts_visible:
+        order = "newest"  # the order would tell the like counts the brand keeps hidden
     entries, next_cursor, error = [], None, None
     try:
         entries, next_cursor = gallery_page(
@@ -162,9 +223,17 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except ApplicationError as exc:
         error = exc
+    phase = campaign.phase
+    brand_member = _is_brand_member(request, campaign)
+    board = leaderboard_for_viewer(
+        campaign=campaign,
+        viewer=request.user,
+        limit=CAMPAIGN_BOARD_LIMIT,
+        entries_limit=CAMPAIGN_BOARD_ENTRIES,
+    )
     context = {
         "campaign": campaign,
-        "phase": campaign.phase,
+        "phase": phase,
         "order": order,
         "cursor": cursor,
         "entries": _with_pictures(entries, "medium"),
@@ -172,6 +241,15 @@ def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "gallery_error": error,
         "canonical_url": request.build_absolute_uri(reverse("campaign-detail", args=[slug])),
         "share_image": request.build_absolute_uri(campaign.cover.url) if campaign.cover else "",
+        "board": board,
+        "board_limit": CAMPAIGN_BOARD_LIMIT,
+        "board_entries": CAMPAIGN_BOARD_ENTRIES,
+        "winners": winners_current(campaign=campaign) if phase == Campaign.Phase.CLOSED else [],
+        "like_next": request.get_full_path(),
+        "brand_view": brand_member,
+        **_like_states(
+            request, campaign, entries, brand_member=brand_member, counts_visible=counts_visible
+        ),
     }
     return render(
         request, "submissions/campaign_detail.html", context, status=400 if error else 200
@@ -207,6 +285,19 @@ def _entry_page(
         "comments": list(comments_for_submission(submission=submission, user=user)),
         "comment_form": comment_form or CommentForm(),
         "can_comment": submission.is_public and _is_verified(user),
+        "like_next": request.path,
+        # The author gets no like button: their page asks nothing about likes.
+        **(
+            {"counts_visible": like_counts_visible(campaign=submission.campaign, viewer=user)}
+            if is_author
+            else _like_states(
+                request,
+                submission.campaign,
+                [submission],
+                brand_member=_is_brand_member(request, submission.campaign),
+                counts_visible=like_counts_visible(campaign=submission.campaign, viewer=user),
+            )
+        ),
     }
     return render(request, "submissions/entry_detail.html", context, status=status)
 
@@ -216,6 +307,37 @@ def entry_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     return _entry_page(
         request, submission_get_public(submission_id=submission_id, user=request.user)
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_like(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """Like (or, with `action=unlike`, stop liking) an entry, then go back where the form was.
+
+    The page's script does the same through the API without leaving the page; this is the
+    door that works without JavaScript. A refusal comes back as the service's message. A GET
+    (the way back from signing in) just shows the entry.
+    """
+    submission = submission_get_public(submission_id=submission_id, user=request.user)
+    if request.method != "POST":
+        return redirect(_entry_url(submission.pk))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = _entry_url(submission.pk)
+    unlike = request.POST.get("action") == "unlike"
+    back = back.split("#", 1)[0]
+    try:
+        if unlike:
+            like_remove(user=request.user, submission=submission)
+        else:
+            like_create(user=request.user, submission=submission)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)  # the top of the page, where the message shows
+    messages.success(request, _("Your like is withdrawn.") if unlike else _("You like this entry."))
+    return redirect(f"{back}#like-{submission.pk}")  # back to the button, now pressed
 
 
 @login_required

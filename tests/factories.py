@@ -121,3 +121,29 @@ class InvitationFactory(factory.django.DjangoModelFactory):
         lambda o: MembershipFactory(brand=o.brand, role=BrandMembership.Role.OWNER).user
     )
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+# --- Engagement: likes, the points ledger ----------------------------------------------------
+
+
+class LikeFactory(factory.django.DjangoModelFactory):
+    """A live like, written as the service would (its derivation is up to the test)."""
+
+    class Meta:
+        model = "submissions.Like"
+
+    user = factory.SubFactory(UserFactory)
+    submission = factory.SubFactory(SubmissionFactory)
+
+
+class PointEventFactory(factory.django.DjangoModelFactory):
+    """A ledger line; `created_at` is set by the database, move it with a queryset update."""
+
+    class Meta:
+        model = "sharing.PointEvent"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    participant = factory.SubFactory(UserFactory)
+    kind = "like"
+    points = 1
+    key = factory.Sequence(lambda n: f"test:{n}")

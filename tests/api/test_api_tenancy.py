@@ -76,6 +76,7 @@ BODIES: dict[tuple[str, str], Body] = {
     ("/api/v1/submissions/{submission_id}/reports/", "post"): lambda world: {"reason": "spam"},
     ("/api/v1/comments/{comment_id}/", "patch"): lambda world: {"body": "Edited"},
     ("/api/v1/comments/{comment_id}/reports/", "post"): lambda world: {"reason": "spam"},
+    ("/api/v1/submissions/{submission_id}/like/", "post"): lambda world: {},
 }
 
 # (own brand, other brand, participant, anonymous)
@@ -102,6 +103,15 @@ DRAFT_WORLD: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("/api/v1/comments/{comment_id}/", "patch"): (404, 404, 404, 401),
     ("/api/v1/comments/{comment_id}/", "delete"): (404, 404, 404, 401),
     ("/api/v1/comments/{comment_id}/reports/", "post"): (404, 404, 404, 401),
+    # Sharing: an entry nobody but its author sees is a 404 for everyone else, the brand too.
+    ("/api/v1/submissions/{submission_id}/share-links/", "post"): (404, 404, 404, 401),
+    ("/api/v1/submissions/{submission_id}/share-stats/", "get"): (404, 404, 404, 401),
+    # Engagement: an entry nobody but its author sees cannot be liked or unliked; a draft's
+    # leaderboard (not started) and one's own statement in it are its brand's only.
+    ("/api/v1/submissions/{submission_id}/like/", "post"): (404, 404, 404, 401),
+    ("/api/v1/submissions/{submission_id}/like/", "delete"): (404, 404, 404, 401),
+    ("/api/v1/campaigns/{slug}/leaderboard/", "get"): (200, 404, 404, 404),
+    ("/api/v1/campaigns/{slug}/points/", "get"): (200, 404, 404, 401),
 }
 
 OPEN_WORLD: dict[tuple[str, str], tuple[int, int, int, int]] = {
@@ -128,6 +138,16 @@ OPEN_WORLD: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("/api/v1/comments/{comment_id}/", "patch"): (403, 403, 403, 401),
     ("/api/v1/comments/{comment_id}/", "delete"): (403, 403, 403, 401),
     ("/api/v1/comments/{comment_id}/reports/", "post"): (201, 201, 201, 401),
+    # A visible entry: its share link is its author's only (`not_author`); its statistics are
+    # its author's and its campaign's brand's (`not_allowed` for anyone else).
+    ("/api/v1/submissions/{submission_id}/share-links/", "post"): (403, 403, 403, 401),
+    ("/api/v1/submissions/{submission_id}/share-stats/", "get"): (200, 403, 403, 401),
+    # Likes: the brand's own people do not like its entries (`brand_member`); anyone else
+    # verified does. Withdrawing a like one does not have is harmless (200, nothing changes).
+    ("/api/v1/submissions/{submission_id}/like/", "post"): (403, 201, 201, 401),
+    ("/api/v1/submissions/{submission_id}/like/", "delete"): (200, 200, 200, 401),
+    ("/api/v1/campaigns/{slug}/leaderboard/", "get"): (200, 200, 200, 200),
+    ("/api/v1/campaigns/{slug}/points/", "get"): (200, 200, 200, 401),
 }
 
 WORLDS = {"draft": DRAFT_WORLD, "open": OPEN_WORLD}

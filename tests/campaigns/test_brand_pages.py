@@ -778,6 +778,7 @@ def _kwargs(world: World, pattern: URLPattern, brand: str = "acme") -> dict[str,
         "slug": world.draft.slug,
         "user_id": world.users["manager"].pk,
         "invitation_id": world.invitation.pk,
+        "participant_id": world.users["participant"].pk,
     }
     return {name: values[name] for name in pattern.pattern.converters}
 

@@ -18,6 +18,8 @@ WAIT = 10.0
 def _blocked_backends() -> int:
     """Other sessions of this database waiting for a lock right now."""
     with connection.cursor() as cursor:
+        # Inside a transaction the statistics views are a snapshot: take a fresh one each time.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
             "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"

@@ -16,12 +16,14 @@ from tests.factories import CampaignFactory, CommentFactory, SubmissionFactory, 
 
 pytestmark = pytest.mark.django_db
 
-# Anonymous: campaign (+ prizes) and one gallery page. Signed in: the session and the user
-# come first.
-CAMPAIGN_PAGE_QUERIES = {"anonymous": 3, "participant": 5}
-# Anonymous: the entry and its comments. Signed in: session, user, and whether the address
-# is verified (for the comment form).
-ENTRY_PAGE_QUERIES = {"anonymous": 2, "participant": 5}
+# Anonymous: campaign (+ prizes), one gallery page, and the leaderboard (the top, the most liked
+# entries). Signed in: the session and the user come first; then whether the viewer is of the
+# brand (for the like buttons, and again inside the leaderboard selector), their own line on
+# the leaderboard, and which entries of the page they like.
+CAMPAIGN_PAGE_QUERIES = {"anonymous": 5, "participant": 12}  # +1: unread notifications
+# Anonymous: the entry and its comments. Signed in: session, user, whether the address is
+# verified (for the comment form), whether the viewer is of the brand and likes the entry.
+ENTRY_PAGE_QUERIES = {"anonymous": 2, "participant": 8}  # +1: unread notifications
 
 
 def _login(client, who: str) -> None:

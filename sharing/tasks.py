@@ -1,0 +1,82 @@
+"""Celery tasks of engagement: ids in, a service out (see docs/reliability.md).
+
+Every task here is idempotent: it recomputes from the facts in the database, so running it twice,
+or after a worker died half-way, changes nothing. New tasks are appended below.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core.tasks import RELIABLE_TASK
+
+# --- Points and the leaderboard (engine) ----------------------------------------------------
+
+
+@shared_task(**RELIABLE_TASK)
+def submission_points_sync_task(submission_id: int) -> None:
+    """Derive an entry's likes and approval into the ledger, its like count and its standing."""
+    from sharing.points import submission_points_sync
+
+    submission_points_sync(submission_id=submission_id)
+
+
+@shared_task(**RELIABLE_TASK)
+def leaderboard_rebuild_task(campaign_id: int) -> None:
+    """Recompute one campaign's standings from the ledger, repair its counters, rebuild Redis."""
+    from sharing.points import campaign_engagement_repair
+
+    campaign_engagement_repair(campaign_id=campaign_id)
+
+
+@shared_task(**RELIABLE_TASK)
+def leaderboard_redis_rebuild_task(campaign_id: int) -> None:
+    """Copy one campaign's stored standings into Redis again (after a flush, say)."""
+    from sharing.leaderboard import leaderboard_redis_rebuild
+
+    leaderboard_redis_rebuild(campaign_id=campaign_id)
+
+
+@shared_task(**RELIABLE_TASK)
+def leaderboards_rebuild_task() -> int:
+    """Run by beat: rebuild the leaderboards of open and recently closed campaigns (a task each)."""
+    from sharing.points import campaigns_to_rebuild
+
+    ids = campaigns_to_rebuild()
+    for campaign_id in ids:
+        leaderboard_rebuild_task.delay(campaign_id)
+    return len(ids)
+
+
+@shared_task(**RELIABLE_TASK)
+def engagement_sweep_task() -> dict[str, int]:
+    """Run by beat: derive every like and moderation decision whose task never ran."""
+    from sharing.points import engagement_sweep
+
+    result = engagement_sweep()
+    return {"submissions": len(result.submission_ids)}
+
+
+# --- Share clicks (sharing) ------------------------------------------------------------------
+
+CLICKS_DERIVE_BUDGET_SECONDS = 20.0
+
+
+@shared_task(**RELIABLE_TASK)
+def clicks_derive_task() -> int:
+    """Run by beat every few seconds: turn raw share hits into counted clicks, batch by batch.
+
+    Loops until no hit is left or the time budget is spent (the next run picks up the rest);
+    two runs at once take different hits (SKIP LOCKED). Returns the hits derived.
+    """
+    import time
+
+    from sharing.clicks import DERIVE_BATCH, clicks_derive
+
+    deadline = time.monotonic() + CLICKS_DERIVE_BUDGET_SECONDS
+    total = 0
+    while True:
+        derived = clicks_derive(limit=DERIVE_BATCH)
+        total += derived
+        if derived < DERIVE_BATCH or time.monotonic() >= deadline:
+            return total

@@ -227,6 +227,12 @@ def points_statement(
             raise Http404("No such statement.")
     else:
         person = participant
+    if viewer.pk != participant_id and not (
+        PointEvent.objects.filter(campaign=campaign, participant_id=participant_id).exists()
+        or campaign.submissions.filter(author_id=participant_id).exists()
+    ):
+        # A brand sees the statements of its campaign's participants, not of anyone at all.
+        raise Http404("No such statement.")
     labels = dict(PointEvent.Kind.choices)
     balance = 0
     lines = []

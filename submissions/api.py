@@ -102,9 +102,14 @@ class EntrySerializer(serializers.Serializer):
     image = serializers.SerializerMethodField()
     author = PublicAuthorSerializer()
     state = serializers.SerializerMethodField()
-    like_count = serializers.IntegerField()
+    like_count = serializers.SerializerMethodField(
+        help_text="Null while the brand hides live counts (until the campaign closes)."
+    )
     comment_count = serializers.IntegerField()
     created_at = utc_datetime()
+
+    def get_like_count(self, entry: Submission) -> int | None:
+        return entry.like_count if self.context.get("counts_visible", True) else None
 
     @extend_schema_field(EntryVideoSerializer(allow_null=True))
     def get_video(self, entry: Submission) -> dict[str, str] | None:
@@ -256,8 +261,15 @@ def _query(serializer_class: type[serializers.Serializer], request: Request) -> 
     return query.validated_data
 
 
+def _counts_visible(request: Request, campaign: Any) -> bool:
+    from sharing.selectors import like_counts_visible
+
+    return like_counts_visible(campaign=campaign, viewer=request.user)
+
+
 def _entry_data(request: Request, entry: Submission) -> dict[str, Any]:
-    return EntrySerializer(entry, context={"request": request}).data
+    context = {"request": request, "counts_visible": _counts_visible(request, entry.campaign)}
+    return EntrySerializer(entry, context=context).data
 
 
 # --- Views -----------------------------------------------------------------------------------
@@ -284,16 +296,20 @@ class CampaignEntriesApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         query = _query(GalleryQuerySerializer, request)
         campaign = campaign_get_public(slug=slug, user=request.user)
+        counts_visible = _counts_visible(request, campaign)
+        # While counts are hidden, sorting by likes would give them away: newest instead.
+        order = query["order"] if counts_visible else "newest"
         entries, cursor = gallery_page(
             campaign=campaign,
-            order=query["order"],
+            order=order,
             limit=query["page_size"],
             cursor=query.get("cursor") or None,
         )
         next_url = (
             replace_query_param(request.build_absolute_uri(), "cursor", cursor) if cursor else None
         )
-        results = EntrySerializer(entries, many=True, context={"request": request}).data
+        context = {"request": request, "counts_visible": counts_visible}
+        results = EntrySerializer(entries, many=True, context=context).data
         return Response({"results": results, "next": next_url})
 
     @extend_schema(

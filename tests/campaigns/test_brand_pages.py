@@ -773,6 +773,19 @@ UNSCOPED = {"brand-dashboard", "brand-invitation-accept"}
 
 
 def _kwargs(world: World, pattern: URLPattern, brand: str = "acme") -> dict[str, Any]:
+    if "participant_id" in pattern.pattern.converters:
+        # A statement exists for the campaign's participants: give this one a ledger line.
+        from sharing.models import PointEvent
+
+        PointEvent.objects.get_or_create(
+            key=f"test:{world.draft.pk}",
+            defaults={
+                "campaign": world.draft,
+                "participant": world.users["participant"],
+                "kind": PointEvent.Kind.ENTRY,
+                "points": 10,
+            },
+        )
     values = {
         "brand_slug": brand,
         "slug": world.draft.slug,

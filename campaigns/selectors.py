@@ -71,11 +71,20 @@ def campaign_get_for_member(*, user: User, slug: str, brand_slug: str | None = N
     return campaign
 
 
-def campaign_get_public(*, slug: str, user: User | None = None) -> Campaign:
-    """A published campaign for anyone; a draft only for its brand's members (preview)."""
-    campaign = (
-        _with_entry_count(Campaign.objects.filter(slug=slug)).prefetch_related("prizes").first()
-    )
+def campaign_get_public(
+    *, slug: str, user: User | None = None, with_counts: bool = True
+) -> Campaign:
+    """A published campaign for anyone; a draft only for its brand's members (preview).
+
+    `with_counts=False` skips counting its approved entries (and prefetching prizes): hot
+    endpoints such as the leaderboard or the gallery need only the campaign itself.
+    """
+    if with_counts:
+        campaign = (
+            _with_entry_count(Campaign.objects.filter(slug=slug)).prefetch_related("prizes").first()
+        )
+    else:
+        campaign = Campaign.objects.select_related("brand").filter(slug=slug).first()
     if campaign is None:
         raise Http404("No such campaign.")
     if campaign.status != Campaign.Status.PUBLISHED and not (

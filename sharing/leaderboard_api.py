@@ -154,7 +154,7 @@ class CampaignLeaderboardApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         query = LeaderboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        campaign = campaign_get_public(slug=slug, user=request.user)
+        campaign = campaign_get_public(slug=slug, user=request.user, with_counts=False)
         board = leaderboard_for_viewer(
             campaign=campaign, viewer=request.user, limit=query.validated_data["limit"]
         )
@@ -174,7 +174,7 @@ class CampaignPointsApi(APIView):
         tags=["leaderboard"],
     )
     def get(self, request: Request, slug: str) -> Response:
-        campaign = campaign_get_public(slug=slug, user=request.user)
+        campaign = campaign_get_public(slug=slug, user=request.user, with_counts=False)
         statement = points_statement(
             campaign=campaign, participant=request.user, viewer=request.user
         )

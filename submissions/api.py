@@ -295,7 +295,7 @@ class CampaignEntriesApi(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         query = _query(GalleryQuerySerializer, request)
-        campaign = campaign_get_public(slug=slug, user=request.user)
+        campaign = campaign_get_public(slug=slug, user=request.user, with_counts=False)
         counts_visible = _counts_visible(request, campaign)
         # While counts are hidden, sorting by likes would give them away: newest instead.
         order = query["order"] if counts_visible else "newest"
@@ -341,7 +341,7 @@ class CampaignEntriesApi(APIView):
         tags=["entries"],
     )
     def post(self, request: Request, slug: str) -> Response:
-        campaign = campaign_get_public(slug=slug, user=request.user)
+        campaign = campaign_get_public(slug=slug, user=request.user, with_counts=False)
         data = EntryCreateSerializer(data=request.data)
         if upload_too_large(request):
             raise image_too_large_error()

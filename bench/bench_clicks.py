@@ -1,6 +1,6 @@
 """Click derivation: `clicks_derive` in batches against one derivation per hit.
 
-Usage: .venv/bin/python bench/bench_clicks.py [--hits 20000] [--per-hit-budget 20]
+Usage: .venv/bin/python bench/bench_clicks.py [--hits 20000] [--per-hit-budget 20] [--rounds 2]
 
 20,000 raw share hits on 500 links, a realistic mix: new visitors (half of them), the same
 visitors again that day, link-preview bots and crawlers, HEAD requests, prefetches and the
@@ -8,8 +8,9 @@ owners' own clicks. First derived the way the periodic task does it (batches of
 `DERIVE_BATCH`, until none is left); then, from the same hits reset to underived, one call of
 `clicks_derive(limit=1)` per hit, which is what one task per event would run (without Celery's
 own overhead, so the comparison favours the per-event side). Both in this process, against
-PostgreSQL and Redis on loopback; the per-hit run stops after its time budget. Both must give
-every hit the verdict its kind calls for.
+PostgreSQL and Redis on loopback; the per-hit run stops after its time budget. Rounds alternate
+the order (batched first, then one per hit first); every run starts from the same underived
+hits and must give every hit the verdict its kind calls for.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def verdicts() -> dict[int, str]:
 
 
 def main() -> int:
-    parser = harness.arguments(__doc__)
+    parser = harness.arguments(__doc__, rounds=2)
     parser.add_argument("--hits", type=int, default=20_000)
     parser.add_argument("--per-hit-budget", type=float, default=20.0, help="seconds")
     parser.add_argument("--per-hit-max", type=int, default=20_000)
@@ -154,60 +155,98 @@ def main() -> int:
             expected = {hit_id: row["kind"] for hit_id, row in zip(ids, rows, strict=True)}
             harness.analyze()
 
-        started = time.perf_counter()
-        batches = derived = 0
-        while True:
-            n = clicks_derive(limit=DERIVE_BATCH)
-            derived += n
-            batches += 1
-            if n < DERIVE_BATCH:
-                break
-        batch_seconds = time.perf_counter() - started
-        batch = verdicts()
-        clicks = harness.scalar("SELECT count(*) FROM sharing_shareclick")
-        points = harness.scalar(
-            "SELECT coalesce(sum(points), 0) FROM sharing_pointevent WHERE kind = 'click'"
-        )
-        print(
-            f"batches of {DERIVE_BATCH}: {derived:,} hits in {batch_seconds:.2f} s "
-            f"({derived / batch_seconds:,.0f}/s), {clicks:,} counted clicks",
-            flush=True,
-        )
+        def batched() -> dict[str, Any]:
+            reset(campaign.pk)
+            with harness.CpuMeter(None) as meter:
+                started = time.perf_counter()
+                batches = derived = 0
+                while True:
+                    n = clicks_derive(limit=DERIVE_BATCH)
+                    derived += n
+                    batches += 1
+                    if n < DERIVE_BATCH:
+                        break
+                seconds = time.perf_counter() - started
+            return {
+                "label": "batched",
+                "hits": derived,
+                "batches": batches,
+                "seconds": seconds,
+                "rate": derived / seconds,
+                "cpu": meter.result,
+                "verdicts": verdicts(),
+                "clicks": harness.scalar("SELECT count(*) FROM sharing_shareclick"),
+                "points": harness.scalar(
+                    "SELECT coalesce(sum(points), 0) FROM sharing_pointevent WHERE kind = 'click'"
+                ),
+            }
 
-        reset(campaign.pk)
-        started = time.perf_counter()
-        deadline = time.monotonic() + args.per_hit_budget
-        single = 0
-        while single < args.per_hit_max and time.monotonic() < deadline:
-            if not clicks_derive(limit=1):
-                break
-            single += 1
-        single_seconds = time.perf_counter() - started
-        one_by_one = verdicts()
-        print(
-            f"one hit a call: {single:,} hits in {single_seconds:.2f} s "
-            f"({single / single_seconds:,.0f}/s)",
-            flush=True,
-        )
+        def one_per_hit() -> dict[str, Any]:
+            reset(campaign.pk)
+            with harness.CpuMeter(None) as meter:
+                started = time.perf_counter()
+                deadline = time.monotonic() + args.per_hit_budget
+                single = 0
+                while single < args.per_hit_max and time.monotonic() < deadline:
+                    if not clicks_derive(limit=1):
+                        break
+                    single += 1
+                seconds = time.perf_counter() - started
+            return {
+                "label": "one per hit",
+                "hits": single,
+                "seconds": seconds,
+                "rate": single / seconds,
+                "cpu": meter.result,
+                "verdicts": verdicts(),
+            }
 
-    batch_rate = derived / batch_seconds
-    single_rate = single / single_seconds
+        runs: dict[str, list[dict[str, Any]]] = {"batched": [], "one per hit": []}
+        cases = [("batched", batched), ("one per hit", one_per_hit)]
+        for round_no in range(1, args.rounds + 1):
+            for kind, run in harness.in_round_order(cases, round_no):
+                harness.wait_quiet()
+                result = run()
+                result["round"] = round_no
+                runs[kind].append(result)
+                print(
+                    f"  {kind:<12} (round {round_no}) {result['hits']:>6,} hits in "
+                    f"{result['seconds']:6.2f} s: {result['rate']:8,.0f}/s  "
+                    f"others {result['cpu']['cores']['everything else']} cores",
+                    flush=True,
+                )
+
+    used = harness.undisturbed(runs["batched"], runs["one per hit"])
+    report.settings["rounds_used"] = [r + 1 for r in used]
+    batch_rate = sum(runs["batched"][r]["rate"] for r in used) / len(used)
+    single_rate = sum(runs["one per hit"][r]["rate"] for r in used) / len(used)
     report.figure("batched derivation: hits/s", batch_rate, None)
     report.figure("one derivation per hit: hits/s", single_rate, None)
     report.figure("batched / one per hit: events/s ratio", batch_rate / single_rate, 10)
-    got = Counter(batch.values())
     want = Counter(expected.values())
-    report.check(
-        "batched: every hit derived with the verdict its kind calls for",
-        derived == args.hits and all(batch.get(i) == kind for i, kind in expected.items()),
-        f"{derived:,} derived in {batches} batches; verdicts {dict(sorted(got.items()))}, "
-        f"expected {dict(sorted(want.items()))}; {clicks:,} clicks worth {points:,} points",
-    )
-    report.check(
-        "one per hit: same verdicts as batched for the hits it reached",
-        all(one_by_one[i] == batch[i] for i in one_by_one) and len(one_by_one) == single,
-        f"{single:,} hits compared",
-    )
+    for item in runs["batched"]:
+        batch = item["verdicts"]
+        got = Counter(batch.values())
+        report.check(
+            f"batched (round {item['round']}): every hit gets the verdict its kind calls for",
+            item["hits"] == args.hits and all(batch.get(i) == k for i, k in expected.items()),
+            f"{item['hits']:,} derived in {item['batches']} batches; verdicts "
+            f"{dict(sorted(got.items()))}, expected {dict(sorted(want.items()))}; "
+            f"{item['clicks']:,} clicks worth {item['points']:,} points",
+        )
+    for item in runs["one per hit"]:
+        one_by_one = item["verdicts"]
+        report.check(
+            f"one per hit (round {item['round']}): the verdicts its kind calls for",
+            all(one_by_one[i] == expected[i] for i in one_by_one)
+            and len(one_by_one) == item["hits"],
+            f"{item['hits']:,} hits derived in the time budget, each compared",
+        )
+    report.phases = [
+        {k: v for k, v in item.items() if k != "verdicts"}
+        for items in runs.values()
+        for item in items
+    ]
     report.print()
     report.write()
     return report.exit_code()

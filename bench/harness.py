@@ -541,7 +541,8 @@ def _process_ticks() -> dict[int, tuple[str, int]]:
 
 
 class CpuMeter:
-    """CPU used during a phase, in cores: the machine, gunicorn, PostgreSQL, Redis, wrk, others.
+    """CPU used during a phase, in cores: the machine, gunicorn, PostgreSQL, Redis, wrk, this
+    process, everything else (other processes: on a shared machine, other test suites).
 
     wrk is measured from its rusage (a child that has exited); the rest from /proc deltas.
     """
@@ -565,7 +566,12 @@ class CpuMeter:
         groups: dict[str, float] = {}
         for pid, (group, ticks) in procs1.items():
             before = self.procs0.get(pid, (group, 0))[1]
-            name = "gunicorn" if pid in self.gunicorn_pids else group
+            if pid in self.gunicorn_pids:
+                name = "gunicorn"
+            elif pid == os.getpid():
+                name = "this process"  # in-process benchmarks run here
+            else:
+                name = group
             if name:
                 groups[name] = groups.get(name, 0.0) + (ticks - before) / _TICK
         wrk = (children1.ru_utime + children1.ru_stime) - (

@@ -116,9 +116,17 @@ class WinnerAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
             return None
+        count = len(queryset)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Disqualify winners"),
+            "intro": ngettext(
+                "You are disqualifying %(count)d winner. The reason is kept with the record.",
+                "You are disqualifying %(count)d winners. The reason is kept with each record.",
+                count,
+            )
+            % {"count": count},
+            "items": [f"{w.campaign} — #{w.rank} — {w.participant}" for w in queryset],
             "form": form,
             "queryset": queryset,
             "opts": self.model._meta,
@@ -126,12 +134,8 @@ class WinnerAdmin(admin.ModelAdmin):
             "action_name": "disqualify_selected",
             "submit_label": _("Disqualify"),
         }
-        return TemplateResponse(
-            request,
-            "admin/campaigns/disqualify_reason.html",
-            context,
-            status=400 if form.is_bound else 200,
-        )
+        status = 400 if form.is_bound else 200
+        return TemplateResponse(request, "admin/reason_action.html", context, status=status)
 
 
 @admin.register(WinnerDraw)

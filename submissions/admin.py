@@ -206,18 +206,28 @@ class SubmissionAdmin(admin.ModelAdmin):
         if form.is_valid():
             _run_bulk(self, request, queryset, "reject", form.cleaned_data["reason"])
             return None
+        count = len(queryset)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Reject entries"),
+            "intro": ngettext(
+                "You are rejecting %(count)d entry. Its author receives an email with your "
+                "reason, in their language.",
+                "You are rejecting %(count)d entries. Their authors receive an email with your "
+                "reason, in their language.",
+                count,
+            )
+            % {"count": count},
+            "items": [f"#{e.pk} — {e.campaign} — {e.author}" for e in queryset],
             "form": form,
             "queryset": queryset,
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_name": "reject_selected",
+            "submit_label": _("Reject"),
         }
         status = 400 if form.is_bound else 200
-        return TemplateResponse(
-            request, "admin/submissions/reject_reason.html", context, status=status
-        )
+        return TemplateResponse(request, "admin/reason_action.html", context, status=status)
 
 
 @admin.register(Comment)

@@ -128,6 +128,53 @@ def verdicts() -> dict[int, str]:
     return dict(harness.sql("SELECT id, verdict FROM sharing_sharehit WHERE verdict <> ''"))
 
 
+def where_batches_spend(*, campaign_id: int, batch: int) -> dict[str, Any]:
+    """One more batched derivation, with a stopwatch on each step `clicks_derive` takes: the
+    batch's own transaction, then per touched sharer the standings refresh and the reach
+    notification. Wrappers live in this process only and are removed afterwards."""
+    import sharing.clicks as clicks
+    import sharing.notifications as notifications
+    from sharing.clicks import clicks_derive
+
+    spent: dict[str, list[float]] = {}
+
+    def timed(owner: Any, name: str, label: str) -> Any:
+        original = getattr(owner, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent.setdefault(label, []).append(time.perf_counter() - started)
+
+        setattr(owner, name, wrapper)
+        return original
+
+    reset(campaign_id)
+    steps = [
+        (clicks, "_derive_batch", "verdicts, clicks and ledger lines (one transaction a batch)"),
+        (clicks, "standings_refresh", "standings_refresh (per batch and campaign)"),
+        (notifications, "shares_reach", "shares_reach (one query per touched sharer)"),
+        (notifications, "notify_reach", "notify_reach (per touched sharer)"),
+    ]
+    originals = [(owner, name, timed(owner, name, label)) for owner, name, label in steps]
+    try:
+        started = time.perf_counter()
+        while clicks_derive(limit=batch) == batch:
+            pass
+        total = time.perf_counter() - started
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    result = {"total_s": round(total, 3)}
+    for label, values in spent.items():
+        result[label] = {"seconds": round(sum(values), 3), "calls": len(values)}
+        print(f"  {label:<62} {sum(values):6.2f} s in {len(values):>5} calls")
+    print(f"  {'all of clicks_derive':<62} {total:6.2f} s")
+    return result
+
+
 def main() -> int:
     parser = harness.arguments(__doc__, rounds=2)
     parser.add_argument("--hits", type=int, default=20_000)
@@ -215,6 +262,11 @@ def main() -> int:
                     f"others {result['cpu']['cores']['everything else']} cores",
                     flush=True,
                 )
+
+        print("where a batched derivation spends its time:")
+        report.settings["batched_breakdown"] = where_batches_spend(
+            campaign_id=campaign.pk, batch=DERIVE_BATCH
+        )
 
     used = harness.undisturbed(runs["batched"], runs["one per hit"])
     report.settings["rounds_used"] = [r + 1 for r in used]

@@ -7,7 +7,9 @@ Runs against a throw-away SQLite database seeded with the demo data; prints one 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -22,7 +24,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="pp-bench-")
+    tmp = tempfile.mkdtemp(prefix="pp-bench-pages-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     os.environ.setdefault("DJANGO_DEBUG", "true")
     os.environ["PASSAPAROLA_VAR_DIR"] = tmp
     os.environ.pop("DATABASE_URL", None)

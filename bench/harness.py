@@ -11,6 +11,7 @@ Redis database 5 flushed when it exits.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import datetime as dt
 import json
@@ -90,6 +91,7 @@ def command_line() -> str:
 
 _SECRET = secrets.token_urlsafe(64)
 _VAR_DIR = tempfile.mkdtemp(prefix="pp-bench-var-")
+atexit.register(shutil.rmtree, _VAR_DIR, ignore_errors=True)
 
 
 def bench_env() -> dict[str, str]:

@@ -72,19 +72,23 @@ def campaign_get_for_member(*, user: User, slug: str, brand_slug: str | None = N
 
 
 def campaign_get_public(
-    *, slug: str, user: User | None = None, with_counts: bool = True
+    *,
+    slug: str,
+    user: User | None = None,
+    with_counts: bool = True,
+    with_prizes: bool | None = None,
 ) -> Campaign:
     """A published campaign for anyone; a draft only for its brand's members (preview).
 
-    `with_counts=False` skips counting its approved entries (and prefetching prizes): hot
-    endpoints such as the leaderboard or the gallery need only the campaign itself.
+    `with_counts=False` skips counting its approved entries, which scans every entry of the
+    campaign (seconds at a million): pages and endpoints that do not show the count pass it.
+    Prizes are prefetched along with the counts unless `with_prizes` says otherwise.
     """
-    if with_counts:
-        campaign = (
-            _with_entry_count(Campaign.objects.filter(slug=slug)).prefetch_related("prizes").first()
-        )
-    else:
-        campaign = Campaign.objects.select_related("brand").filter(slug=slug).first()
+    campaigns = Campaign.objects.filter(slug=slug)
+    campaigns = _with_entry_count(campaigns) if with_counts else campaigns.select_related("brand")
+    if with_counts if with_prizes is None else with_prizes:
+        campaigns = campaigns.prefetch_related("prizes")
+    campaign = campaigns.first()
     if campaign is None:
         raise Http404("No such campaign.")
     if campaign.status != Campaign.Status.PUBLISHED and not (

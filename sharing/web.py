@@ -36,7 +36,7 @@ def _is_brand_member(request: HttpRequest, campaign: Campaign) -> bool:
 
 @require_safe
 def campaign_leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = campaign_get_public(slug=slug, user=request.user)
+    campaign = campaign_get_public(slug=slug, user=request.user, with_counts=False)
     phase = campaign.phase
     context = {
         "campaign": campaign,
@@ -72,7 +72,7 @@ def _statement_page(
 @login_required
 @require_safe
 def my_points_statement(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = campaign_get_public(slug=slug, user=request.user)
+    campaign = campaign_get_public(slug=slug, user=request.user, with_counts=False)
     statement = points_statement(campaign=campaign, participant=request.user, viewer=request.user)
     return _statement_page(request, statement, brand_view=False)
 

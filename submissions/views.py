@@ -207,7 +207,10 @@ def _like_count_labels() -> dict[str, str]:
 
 @require_safe
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = campaign_get_public(slug=slug, user=request.user)
+    # The page shows prizes but no entry count: counting scans every entry of the campaign.
+    campaign = campaign_get_public(
+        slug=slug, user=request.user, with_counts=False, with_prizes=True
+    )
     order = request.GET.get("order") or "newest"
     cursor = request.GET.get("cursor") or None
     counts_visible = like_counts_visible(campaign=campaign, viewer=request.user)
@@ -344,7 +347,7 @@ def entry_like(request: HttpRequest, submission_id: int) -> HttpResponse:
 @upload_limited
 @require_http_methods(["GET", "POST"])
 def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = campaign_get_public(slug=slug, user=request.user)
+    campaign = campaign_get_public(slug=slug, user=request.user, with_counts=False)
     terms = campaign_terms_current(campaign=campaign)
     form = EntryForm(request.POST or None, request.FILES or None, campaign=campaign, terms=terms)
     status = 200

@@ -10,11 +10,12 @@ PORT ?= 8000
 export DJANGO_DEBUG ?= true
 
 .DEFAULT_GOAL := help
-.PHONY: help install messages migrate seed setup run worker test lint format check bench clean
+.PHONY: help install messages migrate seed setup run worker test soak lint format check bench clean
 
 help:
 	@echo "make run     set up everything (virtualenv, dependencies, database, demo data) and serve http://$(HOST):$(PORT)"
 	@echo "make test    run the test suite (set DATABASE_URL/REDIS_URL to include PostgreSQL/Redis tests)"
+	@echo "make soak    the resilience suite's long profile (tests/resilience, RESILIENCE_PROFILE=long)"
 	@echo "make lint    ruff check and format check"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make clean   remove the virtualenv and local data (var/)"
@@ -54,6 +55,10 @@ worker: install
 
 test: messages
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The resilience and security suite at full scale; `make test` runs its short profile.
+soak: messages
+	RESILIENCE_PROFILE=long REQUIRE_SERVICES=1 $(BIN)/pytest tests/resilience $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response (error pages included) leaves with the policy headers.
+    "core.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -161,11 +163,20 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Passaparola] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-# Failed logins: per address and per account, so an attacker is slowed without locking out
-# an honest user who signs in from elsewhere.
-ACCOUNT_LOGIN_FAILED_LIMIT = env_str("LOGIN_FAILED_LIMIT", "5/5m/key,20/5m/ip")
+# Failed logins on every door (login page, admin, API token): one lockout rule in
+# accounts/lockout.py, per account and address, per address, and per account from addresses it
+# has not signed in from; windows and locks in seconds. allauth's own "login_failed" limit is off
+# because it counts per account across addresses, which would lock the honest owner out too.
+PASSAPAROLA_LOGIN_LOCKOUT = {
+    "ATTEMPTS": env_int("LOGIN_LOCKOUT_ATTEMPTS", 5, minimum=1),
+    "ADDRESS_ATTEMPTS": env_int("LOGIN_LOCKOUT_ADDRESS_ATTEMPTS", 20, minimum=1),
+    "ACCOUNT_ATTEMPTS": env_int("LOGIN_LOCKOUT_ACCOUNT_ATTEMPTS", 100, minimum=1),
+    "WINDOW": env_int("LOGIN_LOCKOUT_WINDOW", 900, minimum=1),
+    "LOCK_SECONDS": env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1),
+    "KNOWN_ADDRESS_DAYS": env_int("LOGIN_LOCKOUT_KNOWN_ADDRESS_DAYS", 30, minimum=1),
+}
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": ACCOUNT_LOGIN_FAILED_LIMIT,
+    "login_failed": "",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -233,6 +244,57 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _https else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS >= 31_536_000)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Content-Security-Policy of every response (core.security builds the header; a view may
+# replace single directives for its own route with core.security.csp_update). No inline
+# script, style or event handler anywhere, so no 'unsafe-inline' and no 'unsafe-eval'.
+# frame-src: the click-to-load video players (submissions.video.video_embed_url).
+PASSAPAROLA_VIDEO_EMBED_ORIGINS = [
+    "https://www.youtube-nocookie.com",
+    "https://player.vimeo.com",
+    "https://www.tiktok.com",
+]
+PASSAPAROLA_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "media-src": ["'self'"],
+    "frame-src": PASSAPAROLA_VIDEO_EMBED_ORIGINS,
+    "frame-ancestors": ["'none'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+}
+if _https:
+    PASSAPAROLA_CSP["upgrade-insecure-requests"] = []
+# Powerful features off everywhere; the share panel uses the Web Share API, and the video
+# players may autoplay and go full screen once the visitor presses play.
+_players = ["self", *(f'"{origin}"' for origin in PASSAPAROLA_VIDEO_EMBED_ORIGINS)]
+PASSAPAROLA_PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": _players,
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": _players,
+    "fullscreen": _players,
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": _players,
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "web-share": ["self"],
+    "xr-spatial-tracking": [],
+}
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -247,7 +309,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"token": env_str("API_TOKEN_THROTTLE", "5/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 if DEBUG:
@@ -352,6 +413,8 @@ LOGGING = {
 
 # --- Product rules ---------------------------------------------------------------------------
 PASSAPAROLA_HOME_CAMPAIGNS = 24
+# How long the part of a leaderboard every viewer shares (top lines, top entries) is reused.
+PASSAPAROLA_LEADERBOARD_SHARED_SECONDS = env_int("LEADERBOARD_SHARED_SECONDS", 2, minimum=0)
 # Open reports that hide an entry or a comment until a moderator looks at it.
 PASSAPAROLA_REPORTS_TO_HIDE = env_int("REPORTS_TO_HIDE", 3, minimum=1)
 PASSAPAROLA_GALLERY_PAGE_SIZE = 24

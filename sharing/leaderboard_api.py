@@ -8,6 +8,7 @@ as its page. Names are public names, never email addresses.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -122,12 +123,24 @@ def _entry(row: EntryRow) -> dict[str, Any]:
     }
 
 
+_INSTANT = utc_datetime(allow_null=True)
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return None if moment is None else _INSTANT.to_representation(moment)
+
+
 def leaderboard_data(board: LeaderboardView) -> dict[str, Any]:
-    """The API's representation of a viewer's board (also what the page's script reads)."""
+    """The API's representation of a viewer's board, exactly as `LeaderboardSerializer` gives it.
+
+    Built by hand: every viewer polling a popular campaign asks for it, and running the
+    serializer over 60 lines cost more than the rest of the request together.
+    `LeaderboardSerializer` stays the documented shape (a test holds the two equal).
+    """
     return {
         "state": board.state,
-        "frozen_at": board.frozen_at,
-        "reveal_at": board.reveal_at,
+        "frozen_at": _instant(board.frozen_at),
+        "reveal_at": _instant(board.reveal_at),
         "top": [_standing(row) for row in board.rows],
         "me": _standing(board.mine),
         "above": [_standing(row) for row in board.above],
@@ -158,7 +171,7 @@ class CampaignLeaderboardApi(APIView):
         board = leaderboard_for_viewer(
             campaign=campaign, viewer=request.user, limit=query.validated_data["limit"]
         )
-        return Response(LeaderboardSerializer(leaderboard_data(board)).data)
+        return Response(leaderboard_data(board))
 
 
 class CampaignPointsApi(APIView):

@@ -151,12 +151,16 @@ def leaderboard_for_viewer(
     phase = campaign.phase_at(now)
     if phase in (Campaign.Phase.DRAFT, Campaign.Phase.SCHEDULED):
         return LeaderboardView(state=BoardState.NOT_STARTED)
-    insider = phase == Campaign.Phase.OPEN and _is_brand_member(viewer=viewer, campaign=campaign)
-    if phase == Campaign.Phase.OPEN and not insider:
-        if campaign.hide_live_counts:
-            return LeaderboardView(state=BoardState.HIDDEN, reveal_at=campaign.ends_at)
+    if phase == Campaign.Phase.OPEN:
         frozen_at = freeze_moment(campaign=campaign)
-        if frozen_at is not None and now >= frozen_at:
+        frozen = frozen_at is not None and now >= frozen_at
+        # Only a hidden or frozen board looks different to the brand's own people, so the
+        # membership question is asked only then (a live board is the same for everyone).
+        if (campaign.hide_live_counts or frozen) and not _is_brand_member(
+            viewer=viewer, campaign=campaign
+        ):
+            if campaign.hide_live_counts:
+                return LeaderboardView(state=BoardState.HIDDEN, reveal_at=campaign.ends_at)
             rows, mine, above, below = _frozen_view(
                 campaign=campaign, viewer=viewer, at=frozen_at, now=now, limit=limit, span=span
             )
@@ -166,7 +170,7 @@ def leaderboard_for_viewer(
                 mine=mine,
                 above=above,
                 below=below,
-                entries=leaderboard.top_entries_by_likes(campaign=campaign, limit=entries_limit),
+                entries=_shared_board(campaign=campaign, limit=0, entries_limit=entries_limit)[1],
                 frozen_at=frozen_at,
                 reveal_at=campaign.ends_at,
             )
@@ -175,14 +179,40 @@ def leaderboard_for_viewer(
         mine, above, below = leaderboard.leaderboard_around(
             campaign=campaign, participant=viewer, span=span
         )
+    rows, entries = _shared_board(campaign=campaign, limit=limit, entries_limit=entries_limit)
     return LeaderboardView(
         state=BoardState.FINAL if phase == Campaign.Phase.CLOSED else BoardState.LIVE,
-        rows=leaderboard.leaderboard_top(campaign=campaign, limit=limit),
+        rows=rows,
         mine=mine,
         above=above,
         below=below,
-        entries=leaderboard.top_entries_by_likes(campaign=campaign, limit=entries_limit),
+        entries=entries,
     )
+
+
+def _shared_board(
+    *, campaign: Campaign, limit: int, entries_limit: int
+) -> tuple[list[StandingRow], list[EntryRow]]:
+    """The top lines and the top entries: the part of a board every viewer shares.
+
+    A popular campaign's board is polled by everyone watching it, so this part is kept in the
+    cache for PASSAPAROLA_LEADERBOARD_SHARED_SECONDS (2 s by default; 0 turns it off): one
+    viewer a moment reads Redis and names the lines, the others reuse that answer. The
+    viewer's own line is always read fresh.
+    """
+    seconds = getattr(settings, "PASSAPAROLA_LEADERBOARD_SHARED_SECONDS", 2)
+    key = f"lb-shared:{campaign.pk}:{limit}:{entries_limit}"
+    if seconds > 0:
+        shared = cache.get(key)
+        if shared is not None:
+            return shared
+    shared = (
+        leaderboard.leaderboard_top(campaign=campaign, limit=limit),
+        leaderboard.top_entries_by_likes(campaign=campaign, limit=entries_limit),
+    )
+    if seconds > 0:
+        cache.set(key, shared, timeout=seconds)
+    return shared
 
 
 # --- The points statement ------------------------------------------------------------------------

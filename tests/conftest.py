@@ -148,3 +148,9 @@ def _default_language():
 
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_leaderboards(settings) -> None:
+    """Every read of a board is fresh in tests; the few that test the shared copy turn it on."""
+    settings.PASSAPAROLA_LEADERBOARD_SHARED_SECONDS = 0

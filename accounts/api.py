@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import memberships_for_user
 from accounts.services import api_token_issue
+from core.api import AUTH_ERROR, error_responses
 
 
 class TokenObtainApi(APIView):
@@ -46,7 +47,9 @@ class MeApi(APIView):
         language = serializers.ChoiceField(choices=settings.LANGUAGES, allow_blank=True)
         avatar = serializers.ImageField(allow_null=True)
 
-    @extend_schema(responses={200: MeSerializer}, tags=["accounts"])
+    @extend_schema(
+        responses={200: MeSerializer, **error_responses({401: AUTH_ERROR})}, tags=["accounts"]
+    )
     def get(self, request: Request) -> Response:
         user = request.user
         data = self.MeSerializer(
@@ -70,7 +73,10 @@ class BrandListApi(APIView):
         time_zone = serializers.CharField(source="brand.time_zone")
         role = serializers.CharField()
 
-    @extend_schema(responses={200: MembershipSerializer(many=True)}, tags=["accounts"])
+    @extend_schema(
+        responses={200: MembershipSerializer(many=True), **error_responses({401: AUTH_ERROR})},
+        tags=["accounts"],
+    )
     def get(self, request: Request) -> Response:
         memberships = memberships_for_user(user=request.user)
         return Response(self.MembershipSerializer(memberships, many=True).data)

@@ -29,3 +29,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+# Under /api/ a path no route matches is answered in the API's JSON error shape.
+handler404 = "core.api.not_found"

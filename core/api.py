@@ -7,10 +7,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, pagination, serializers
 from rest_framework.fields import empty
@@ -67,6 +68,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = codes if isinstance(codes, str) else "error"
     response.data = {"error": {"code": code, "message": message, "fields": fields}}
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 404 handler: the API's error shape for a URL under /api/, the site's page elsewhere.
+
+    A path no route matches (`/api/v1/submissions/abc/`) never reaches DRF, so without this an
+    integrator would get an HTML page where the schema promises JSON.
+    """
+    if request.path.startswith("/api/"):
+        body = {"code": "not_found", "message": force_str(exceptions.NotFound.default_detail)}
+        return JsonResponse({"error": {**body, "fields": {}}}, status=404)
+    return page_not_found(request, exception)
 
 
 # --- Shared by the API modules: the error shape for the schema, strict input, UTC dates -----

@@ -1,15 +1,19 @@
-"""Extend allauth through its adapter: language of new accounts and of their emails."""
+"""Extend allauth through its adapter: language of new accounts and of their emails, and the
+login lockout (`accounts.lockout`) around every password check allauth makes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest
 from django.utils import translation
+
+from accounts.lockout import LoginLocked, login_attempt, login_client_address
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -26,6 +30,17 @@ class AccountAdapter(DefaultAccountAdapter):
             user.language = language
         user.email = user.email.lower()
         return super().save_user(request, user, form, commit=commit)
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> Any:
+        login = credentials.get("email") or credentials.get("username") or ""
+        try:
+            return login_attempt(
+                login=login,
+                address=login_client_address(request),
+                check=lambda: super(AccountAdapter, self).authenticate(request, **credentials),
+            )
+        except LoginLocked as exc:
+            raise forms.ValidationError(exc.message, code="too_many_login_attempts") from exc
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         user = context.get("user")

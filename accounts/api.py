@@ -1,12 +1,12 @@
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.lockout import LoginLocked
 from accounts.selectors import memberships_for_user
 from accounts.services import api_token_issue
 from core.api import AUTH_ERROR, error_responses
@@ -17,8 +17,8 @@ class TokenObtainApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
+    # Failed attempts are limited by the login lockout shared with the login page.
+    throttle_classes: list[type] = []
 
     class TokenRequestSerializer(serializers.Serializer):
         email = serializers.EmailField()
@@ -27,11 +27,31 @@ class TokenObtainApi(APIView):
     class TokenSerializer(serializers.Serializer):
         token = serializers.CharField()
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer}, tags=["auth"])
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenSerializer,
+            **error_responses(
+                {
+                    400: "`invalid` or `invalid_credentials`.",
+                    403: "`email_unverified`: the address is not verified yet.",
+                    429: "`login_locked`: too many failed attempts; see `Retry-After`.",
+                }
+            ),
+        },
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         data = self.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token = api_token_issue(request=request._request, **data.validated_data)
+        try:
+            token = api_token_issue(request=request._request, **data.validated_data)
+        except LoginLocked as exc:
+            # DRF answers a Throttled with Retry-After; `wait` is set afterwards so the message
+            # stays ours, without DRF's "Expected available in ..." appended.
+            throttled = exceptions.Throttled(detail=exc.message, code=exc.code)
+            throttled.wait = exc.retry_after
+            raise throttled from exc
         return Response(self.TokenSerializer({"token": token.key}).data)
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import Token
 
+from accounts.lockout import login_attempt, login_client_address
 from accounts.models import Brand, BrandInvitation, BrandMembership, User
 from accounts.selectors import OWNER_ROLES, brand_role_require
 from core.exceptions import ApplicationError, Conflict, PermissionDenied
@@ -94,11 +95,21 @@ def user_has_verified_email(*, user: User) -> bool:
 
 
 def api_token_issue(*, email: str, password: str, request: HttpRequest | None = None) -> Token:
-    """Give an integrator a token for a verified account, given its email and password."""
-    user = authenticate(request, email=email, password=password)
+    """Give an integrator a token for a verified account, given its email and password.
+
+    The password check runs under the login lockout (`accounts.lockout`): raises `LoginLocked`
+    (429) while the email, the client's address or the account is locked.
+    """
+
+    def check() -> User | None:
+        user = authenticate(request, email=email, password=password)
+        if user is None:
+            user = authenticate(request, username=email, password=password)
+        return user if user is not None and user.is_active else None
+
+    address = login_client_address(request) if request is not None else "unknown"
+    user = login_attempt(login=email, address=address, check=check)
     if user is None:
-        user = authenticate(request, username=email, password=password)
-    if user is None or not user.is_active:
         raise ApplicationError(
             _("Unable to log in with the email address and password provided."),
             code="invalid_credentials",

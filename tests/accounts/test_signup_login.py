@@ -10,12 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
-from allauth.core.internal.ratelimit import parse_rates
 from django.conf import settings
 from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
 
+from accounts.lockout import lockout_policy
 from accounts.models import Brand, BrandMembership, User
 from tests.factories import PASSWORD, BrandFactory, MembershipFactory, UserFactory
 
@@ -55,8 +55,7 @@ def _logged_in_as(client: Client) -> int | None:
 
 def _key_failure_limit() -> int:
     """The configured number of failed logins one account may have before it is refused."""
-    rates = parse_rates(settings.ACCOUNT_RATE_LIMITS["login_failed"])
-    return min(rate.amount for rate in rates if rate.per == "key")
+    return lockout_policy().attempts
 
 
 # --- The happy path --------------------------------------------------------------------------
@@ -312,8 +311,8 @@ def test_confirmation_key_still_valid_just_before_expiry(monkeypatch) -> None:
 @pytest.mark.parametrize(
     ("language", "message"),
     [
-        ("en", "Too many failed login attempts. Try again later."),
-        ("it", "Troppi tentativi di accesso. Riprova più tardi."),
+        ("en", "Too many failed login attempts. Try again in 15 minutes."),
+        ("it", "Troppi tentativi di accesso non riusciti. Riprova tra 15 minuti."),
     ],
 )
 def test_repeated_failed_logins_refuse_even_the_right_password(language: str, message: str) -> None:

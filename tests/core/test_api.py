@@ -13,8 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
-from rest_framework.throttling import ScopedRateThrottle
 
+from accounts.lockout import lockout_policy
 from campaigns.models import Campaign
 from submissions.models import Submission
 from tests.factories import PASSWORD, CampaignFactory, SubmissionFactory, UserFactory
@@ -41,8 +41,7 @@ def _assert_error_shape(body: dict, code: str | None = None) -> dict:
 
 
 def _token_attempts_allowed() -> int:
-    rate = ScopedRateThrottle.THROTTLE_RATES["token"]
-    return int(rate.split("/")[0])
+    return lockout_policy().attempts
 
 
 # --- Schema and docs -------------------------------------------------------------------------
@@ -197,7 +196,7 @@ def test_token_attempts_are_throttled() -> None:
     response = _post_json(client, TOKEN_URL, {"email": "api@example.com", "password": PASSWORD})
 
     assert response.status_code == 429
-    _assert_error_shape(response.json(), "throttled")
+    _assert_error_shape(response.json(), "login_locked")
     assert "Retry-After" in response.headers
     assert not Token.objects.exists()
 

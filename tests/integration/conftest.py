@@ -36,9 +36,23 @@ def _database_url() -> str:
 
 
 class WorkerProcess:
-    """`celery worker` as a child process consuming one private queue, its output kept in memory."""
+    """`celery worker` as a child process consuming one private queue, its output kept in memory.
 
-    def __init__(self, *, queue: str, env: dict[str, str]) -> None:
+    `pool` and `concurrency` as on the command line (prefork is what production runs: it alone
+    enforces time limits); `include` names extra task modules; `name` tells workers sharing a
+    queue apart.
+    """
+
+    def __init__(
+        self,
+        *,
+        queue: str,
+        env: dict[str, str],
+        pool: str = "solo",
+        concurrency: int = 1,
+        include: tuple[str, ...] = (),
+        name: str | None = None,
+    ) -> None:
         self.queue = queue
         self.lines: list[str] = []
         self._ready = threading.Event()
@@ -48,12 +62,13 @@ class WorkerProcess:
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
-                "--concurrency=1",
+                f"--pool={pool}",
+                f"--concurrency={concurrency}",
                 "-Q",
                 queue,
                 "--hostname",
-                f"{queue}@%h",
+                f"{name or queue}@%h",
+                *([f"--include={','.join(include)}"] if include else []),
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",

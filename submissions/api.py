@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
@@ -35,7 +34,7 @@ from core.api import (
 from core.exceptions import ApplicationError
 from core.uploads import image_too_large_error, upload_too_large
 from submissions import services
-from submissions.likes import like_create, like_remove
+from submissions.likes import like_remove, like_submit
 from submissions.models import Report, Submission
 from submissions.selectors import (
     GALLERY_MAX_LIMIT,
@@ -575,13 +574,8 @@ class EntryLikeApi(APIView):
     )
     def post(self, request: Request, submission_id: int) -> Response:
         LikeCreateSerializer(data=request.data).is_valid(raise_exception=True)
-        entry = submission_get_public(submission_id=submission_id, user=request.user)
-        started = timezone.now()
-        like = like_create(user=request.user, submission=entry)
-        # The service returns the live like, new or not; only a like made by this call is newer
-        # than the call itself.
-        created = like.created_at >= started
-        body = {"entry": entry.pk, "liked": True, "liked_at": like.created_at}
+        like, created = like_submit(user=request.user, submission_id=submission_id)
+        body = {"entry": submission_id, "liked": True, "liked_at": like.created_at}
         return Response(LikeSerializer(body).data, status=201 if created else 200)
 
     @extend_schema(

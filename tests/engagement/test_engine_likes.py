@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import BrandMembership
 from core.exceptions import ApplicationError
-from submissions.likes import like_create, like_remove
+from submissions.likes import _like_insert_if_allowed, like_create, like_remove, like_submit
 from submissions.models import Like, Submission
 from tests.engagement.engine_support import ledger_of
 from tests.factories import (
@@ -94,7 +95,7 @@ def test_unlike_returns_the_stored_row(entry, fan) -> None:
     assert stored.derived_at is None
 
 
-@pytest.mark.parametrize(
+REFUSALS = pytest.mark.parametrize(
     ("make", "code"),
     [
         pytest.param(lambda e, fan: (e, e.author), "own_entry", id="own-entry"),
@@ -151,6 +152,9 @@ def test_unlike_returns_the_stored_row(entry, fan) -> None:
         pytest.param(lambda e, fan: (_entry(status="draft"), fan), "campaign_not_open", id="draft"),
     ],
 )
+
+
+@REFUSALS
 def test_like_is_refused(entry, fan, make, code) -> None:
     submission, user = make(entry, fan)
 
@@ -160,6 +164,51 @@ def test_like_is_refused(entry, fan, make, code) -> None:
     assert refused.value.code == code
     assert str(refused.value.message)
     assert not Like.objects.exists()
+
+
+@REFUSALS
+def test_the_one_statement_like_refuses_what_the_rules_refuse(entry, fan, make, code) -> None:
+    """`like_submit`'s single INSERT ... SELECT holds the same rules as `like_create`: it
+    inserts nothing, and the refusal is the same rule's (or a 404 where the entry is not
+    visible to the person at all, as on its page)."""
+    submission, user = make(entry, fan)
+
+    assert _like_insert_if_allowed(user=user, submission_id=submission.pk) is None
+    with pytest.raises((ApplicationError, Http404)) as refused:
+        like_submit(user=user, submission_id=submission.pk)
+
+    if isinstance(refused.value, ApplicationError):
+        assert refused.value.code == code
+    else:
+        assert code in {"not_likeable", "campaign_not_open"}
+    assert not Like.objects.exists()
+
+
+def test_the_one_statement_like_is_the_whole_hot_path(entry, fan) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        like, created = like_submit(user=fan, submission_id=entry.pk)
+
+    assert created
+    assert [q["sql"].split()[0].upper() for q in queries.captured_queries] == ["INSERT"]
+    stored = Like.objects.get()
+    assert (stored.pk, stored.user_id, stored.submission_id) == (like.pk, fan.pk, entry.pk)
+    assert stored.created_at == like.created_at
+    assert stored.removed_at is None
+    assert stored.derived_at is None
+
+
+def test_liking_twice_by_id_returns_the_live_like(entry, fan) -> None:
+    first, first_created = like_submit(user=fan, submission_id=entry.pk)
+    second, second_created = like_submit(user=fan, submission_id=entry.pk)
+
+    assert (first_created, second_created) == (True, False)
+    assert second.pk == first.pk
+    assert Like.objects.count() == 1
+
+
+def test_liking_a_missing_entry_by_id_is_404(fan) -> None:
+    with pytest.raises(Http404):
+        like_submit(user=fan, submission_id=987654321)
 
 
 def test_a_brand_member_of_another_brand_may_like(entry, fan) -> None:

@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 
 # Anonymous: campaign (+ prizes), one gallery page, and the leaderboard (the top, the most liked
 # entries). Signed in: the session and the user come first; then whether the viewer is of the
-# brand (for the like buttons, and again inside the leaderboard selector), their own line on
-# the leaderboard, and which entries of the page they like.
-CAMPAIGN_PAGE_QUERIES = {"anonymous": 5, "participant": 12}  # +1: unread notifications
+# brand (for the like buttons; the leaderboard selector asks only for a hidden or frozen board),
+# their own line on the leaderboard, and which entries of the page they like.
+CAMPAIGN_PAGE_QUERIES = {"anonymous": 5, "participant": 11}  # +1: unread notifications
 # Anonymous: the entry and its comments. Signed in: session, user, whether the address is
 # verified (for the comment form), whether the viewer is of the brand and likes the entry.
 ENTRY_PAGE_QUERIES = {"anonymous": 2, "participant": 8}  # +1: unread notifications

@@ -1,0 +1,179 @@
+"""Writes rolled back enqueue nothing: derivations equal committed facts, no task meets a ghost.
+
+Thousands of writes go through the services, each in its own transaction as a request's would:
+likes, unlikes, comments, moderation decisions and share-link visits. One in ten is rolled back
+after the service returned (an error later in the same request). Tasks travel to a real worker.
+The worker's log says which tasks it ran with which ids; they must be exactly the committed
+facts' derivations, every one must succeed, and none may be recorded as failed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections import Counter
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from core.exceptions import ApplicationError
+from core.models import FailedTask
+from sharing.links import share_link_get_or_create
+from sharing.models import ShareHit
+from sharing.tasks import clicks_derive_task
+from submissions.likes import like_create, like_remove
+from submissions.models import Comment, Like, ModerationDecision, Submission
+from submissions.services import comment_create, submission_moderate
+from tests.factories import CampaignFactory, StaffFactory, SubmissionFactory, UserFactory
+from tests.resilience.profile import scale
+from tests.resilience.recount import leaderboard_keys_drop, mismatches
+from tests.resilience.workers import wait_for, worker_fleet
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+WRITES = scale(400, 10_000)
+ROLLED_BACK_EVERY = 10
+ENTRIES = scale(6, 20)
+FANS = scale(30, 120)
+DRAIN_TIMEOUT = scale(90, 600)
+KINDS = ["like"] * 3 + ["unlike"] * 2 + ["comment"] * 2 + ["moderation"] + ["share"] * 2
+POINTS_TASK = "sharing.tasks.submission_points_sync_task"
+EMAIL_TASK = "submissions.tasks.submission_decision_email_task"
+State = Submission.State
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+TROUBLE = re.compile(r"ERROR/|CRITICAL/|Traceback|DoesNotExist|does not exist")
+
+
+class RolledBack(Exception):
+    """Raised after the service call: the request failed later, its transaction rolls back."""
+
+
+def test_rolled_back_writes_enqueue_nothing_and_no_task_meets_a_missing_row(
+    resilience_report,
+) -> None:
+    campaign = CampaignFactory()
+    leaderboard_keys_drop([campaign.pk])
+    entries = [
+        Submission.objects.select_related("campaign").get(
+            pk=SubmissionFactory(campaign=campaign).pk
+        )
+        for _ in range(ENTRIES)
+    ]
+    codes = {e.pk: share_link_get_or_create(submission=e, owner=e.author).code for e in entries}
+    fans = UserFactory.create_batch(FANS)
+    moderator = StaffFactory()
+    client = Client()
+    rng = random.Random(10)
+    liked: set[tuple[int, int]] = set()  # committed live likes
+    public = {e.pk for e in entries}  # committed approvals
+    outcome: Counter[str] = Counter()
+    refusals: Counter[str] = Counter()
+
+    with worker_fleet(1, concurrency=2) as fleet:
+        started = time.monotonic()
+        for n in range(WRITES):
+            kind = rng.choice(KINDS)
+            # Likes and comments go to approved entries (others refuse them: no fact at all).
+            shown = [e for e in entries if e.pk in public] or entries
+            entry = rng.choice(shown if kind in ("like", "comment") else entries)
+            entry.state = State.APPROVED if entry.pk in public else State.REJECTED
+            fan = rng.choice(fans)
+            roll_back = n % ROLLED_BACK_EVERY == ROLLED_BACK_EVERY - 1
+            live = [pair for pair in liked if pair[1] == entry.pk]
+            if kind == "unlike" and not live:
+                kind = "like"
+            try:
+                with transaction.atomic():
+                    if kind == "like":
+                        if (fan.pk, entry.pk) in liked:
+                            kind = "unlike"
+                        else:
+                            like_create(user=fan, submission=entry)
+                    if kind == "unlike":
+                        pair = (fan.pk, entry.pk) if (fan.pk, entry.pk) in liked else live[0]
+                        who = next(f for f in fans if f.pk == pair[0])
+                        assert like_remove(user=who, submission=entry) is not None
+                    elif kind == "comment":
+                        comment_create(submission=entry, author=fan, body=f"Comment {n}")
+                    elif kind == "moderation":
+                        approved = entry.state == State.APPROVED
+                        submission_moderate(
+                            submission=entry,
+                            moderator=moderator,
+                            action="reject" if approved else "approve",
+                            reason="Off topic." if approved else "",
+                        )
+                    elif kind == "share":
+                        address = f"10.1.{rng.randrange(4)}.{rng.randrange(250)}"
+                        response = client.get(
+                            f"/s/{codes[entry.pk]}", REMOTE_ADDR=address, HTTP_USER_AGENT=BROWSER
+                        )
+                        assert response.status_code == 302
+                    if roll_back:
+                        raise RolledBack
+            except RolledBack:
+                outcome["rolled_back"] += 1
+                continue
+            except ApplicationError as exc:  # refused by a rule: no fact
+                outcome["refused"] += 1
+                refusals[f"{kind}:{exc.code}"] += 1
+                continue
+            outcome[kind] += 1
+            if kind == "like":
+                liked.add((fan.pk, entry.pk))
+            elif kind == "unlike":
+                liked.discard(pair)
+            elif kind == "moderation":
+                public.symmetric_difference_update({entry.pk})
+        writing = time.monotonic() - started
+
+        wait_for(fleet.idle, timeout=DRAIN_TIMEOUT, what="the worker to run every task")
+        fleet.run(clicks_derive_task)
+        wait_for(fleet.idle, timeout=DRAIN_TIMEOUT, what="the click derivation")
+        drained = time.monotonic() - started
+        runs = fleet.runs()
+        log = fleet.log
+
+    ids = [e.pk for e in entries]
+    likes = Like.objects.filter(submission_id__in=ids)
+    decisions = ModerationDecision.objects.filter(submission_id__in=ids)
+    # What the committed facts call for: one derivation per like, per unlike, per decision;
+    # one email per decision. Nothing for a rolled-back write.
+    want_points = Counter(likes.values_list("submission_id", flat=True))
+    want_points.update(
+        likes.filter(removed_at__isnull=False).values_list("submission_id", flat=True)
+    )
+    want_points.update(decisions.values_list("submission_id", flat=True))
+    got_points = Counter(args[0] for name, _id, args in runs if name == POINTS_TASK)
+    got_emails = sorted(args[0] for name, _id, args in runs if name == EMAIL_TASK)
+
+    assert likes.count() == outcome["like"]
+    assert likes.filter(removed_at__isnull=False).count() == outcome["unlike"]
+    assert decisions.count() == outcome["moderation"]
+    assert Comment.objects.filter(submission_id__in=ids).count() == outcome["comment"]
+    assert ShareHit.objects.count() == outcome["share"]
+    assert got_points == want_points
+    assert got_emails == sorted(decisions.values_list("pk", flat=True))
+    assert len({task_id for _n, task_id, _a in runs}) == len(runs)  # each ran once
+    assert log.count(" succeeded in ") == len(runs)
+    assert TROUBLE.findall(log) == [], log[-20000:]
+    assert FailedTask.objects.count() == 0
+    # And what those tasks derived is the truth, with no sweep or repair to help.
+    assert mismatches([campaign.pk]) == []
+    resilience_report(
+        scenario="Writes with a tenth rolled back",
+        load=(
+            f"{WRITES} writes, one transaction each: {outcome['like']} likes, "
+            f"{outcome['unlike']} unlikes, {outcome['comment']} comments, "
+            f"{outcome['moderation']} moderation decisions, {outcome['share']} share hits"
+        ),
+        faults=f"{outcome['rolled_back']} rolled back after the service call",
+        result="tasks run = committed facts' derivations; 0 task errors; 0 FailedTask",
+        lost=0,
+        tasks_run=len(runs),
+        refused=dict(refusals),
+        writes_per_second=round(WRITES / writing, 1),
+        seconds_to_drain=round(drained, 1),
+    )

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from config.celery import app as celery_app
+from core.cache import cache_errors_raised
 
 
 def check_database() -> tuple[bool, str]:
@@ -24,9 +25,11 @@ def check_database() -> tuple[bool, str]:
 def check_cache() -> tuple[bool, str]:
     key = f"healthz:{uuid.uuid4().hex}"
     try:
-        cache.set(key, "1", timeout=5)
-        ok = cache.get(key) == "1"
-        cache.delete(key)
+        # The project's cache hides Redis errors from its callers (a miss); this check must not.
+        with cache_errors_raised():
+            cache.set(key, "1", timeout=5)
+            ok = cache.get(key) == "1"
+            cache.delete(key)
     except Exception as exc:
         return False, type(exc).__name__
     backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]

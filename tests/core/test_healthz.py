@@ -126,6 +126,21 @@ def test_unreachable_cache_makes_it_unavailable(settings) -> None:
     assert body["checks"]["cache"]["detail"] == "ConnectionError"
 
 
+def test_unreachable_cache_is_reported_although_the_cache_forgives_it(settings) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": UNREACHABLE_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+    response, body = _health()
+
+    assert response.status_code == 503
+    assert body["checks"]["cache"] == {"ok": False, "detail": "ConnectionError"}
+
+
 class _ForgetfulCache:
     def set(self, *args, **kwargs) -> None:
         pass
@@ -162,7 +177,7 @@ def test_redis_broker_and_cache_report_ok() -> None:
     response, body = _health()
 
     assert response.status_code == 200
-    assert body["checks"]["cache"] == {"ok": True, "detail": "RedisCache"}
+    assert body["checks"]["cache"] == {"ok": True, "detail": "ResilientRedisCache"}
     assert body["checks"]["broker"] == {"ok": True, "detail": "redis"}
 
 

@@ -225,10 +225,15 @@ def submission_points_sync(*, submission_id: int, full: bool = False) -> SyncRes
 
 
 def enqueue_points_sync(submission_id: int) -> None:
-    """Ask a worker to derive an entry; call it from `transaction.on_commit`."""
+    """Ask a worker to derive an entry; call it from `transaction.on_commit`.
+
+    Never raises: with the broker away the like stays underived (`derived_at` is null) and
+    `engagement_sweep`, or the repair a leaderboard rebuild runs first, derives it.
+    """
+    from core.enqueue import task_enqueue
     from sharing.tasks import submission_points_sync_task
 
-    submission_points_sync_task.delay(submission_id)
+    task_enqueue(submission_points_sync_task, submission_id)
 
 
 # --- Finding what was never derived --------------------------------------------------------------

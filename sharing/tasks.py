@@ -31,10 +31,15 @@ def leaderboard_rebuild_task(campaign_id: int) -> None:
 
 @shared_task(**RELIABLE_TASK)
 def leaderboard_redis_rebuild_task(campaign_id: int) -> None:
-    """Copy one campaign's stored standings into Redis again (after a flush, say)."""
-    from sharing.leaderboard import leaderboard_redis_rebuild
+    """Readers found the campaign's Redis keys missing (a flush, or Redis restarted): rebuild.
 
-    leaderboard_redis_rebuild(campaign_id=campaign_id)
+    Redis lost its keys, so it was probably away for a while, and the likes of that while could
+    not enqueue their derivation. Derive what is underived first (a repair), so the rebuilt
+    board is the truth now rather than after the next sweep.
+    """
+    from sharing.points import campaign_engagement_repair
+
+    campaign_engagement_repair(campaign_id=campaign_id)
 
 
 @shared_task(**RELIABLE_TASK)

@@ -44,7 +44,7 @@ def like_breakdown(*, people: range, entries: list[int], tokens: dict[int, str])
     from accounts.models import User
     from sharing.points import enqueue_points_sync
     from submissions import likes
-    from submissions.models import Like, Submission
+    from submissions.models import Like
     from submissions.selectors import submission_get_public
 
     client = Client(HTTP_HOST=harness.LOOPBACK)
@@ -72,16 +72,10 @@ def like_breakdown(*, people: range, entries: list[int], tokens: dict[int, str])
             "token authentication (both)": lambda i: Token.objects.select_related("user").get(
                 key=tokens[people[i % len(people)]]
             ),
-            "submission_get_public (the view's entry lookup)": lambda i: submission_get_public(
-                submission_id=entries[i % ENTRIES], user=users[people[0]]
+            "the like's one statement (INSERT ... SELECT with the rules)": lambda i: (
+                likes._like_insert_if_allowed(user=users[next(fresh)], submission_id=entry.pk)
             ),
-            "reference: Submission.objects.select_related('campaign').get()": lambda i: (
-                Submission.objects.select_related("campaign").get(pk=entries[i % ENTRIES])
-            ),
-            "_require_fair_liker (verified, not brand)": lambda i: likes._require_fair_liker(
-                user=users[people[i % len(people)]], campaign=entry.campaign
-            ),
-            "insert of the like, in its transaction": insert,
+            "reference: Like.objects.create() in its transaction": insert,
             "enqueue of the derivation task (.delay)": lambda i: enqueue_points_sync(entry.pk),
         },
         iterations=400,

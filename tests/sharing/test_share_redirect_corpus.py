@@ -275,9 +275,8 @@ def _hit_at(request_factory: RequestFactory, link, moment, **headers) -> ShareHi
 
     request.user = AnonymousUser()
     hit = share_hit_record(request=request, target=share_target_get(code=link.code), now=moment)
-    # `created_at` is set by the database layer when the row is inserted; place the hit at the
-    # moment the test speaks of, as it would be had the request come then.
-    ShareHit.objects.filter(pk=hit.pk).update(created_at=moment)
+    # The hit is stamped with the moment the request came, as stored.
+    assert ShareHit.objects.get(pk=hit.pk).created_at == moment == hit.created_at
     return hit
 
 

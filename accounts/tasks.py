@@ -26,7 +26,10 @@ def brand_invitation_email_task(invitation_id: int, language: str) -> None:
             "accept_url": settings.SITE_URL
             + reverse("brand-invitation-accept", args=[invitation.token]),
         }
-        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        # One line: a brand name may hold a line break, which a mail header must not.
+        subject = " ".join(
+            render_to_string("accounts/email/invitation_subject.txt", context).split()
+        )
         body = render_to_string("accounts/email/invitation_message.txt", context)
     message = EmailMultiAlternatives(subject, body, to=[invitation.email])
     message.send()

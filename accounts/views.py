@@ -22,6 +22,7 @@ from accounts.selectors import (
     brand_membership_get,
 )
 from accounts.services import (
+    AVATAR_MAX_BYTES,
     brand_invitation_accept,
     brand_invitation_create,
     brand_member_remove,
@@ -31,6 +32,7 @@ from accounts.services import (
 )
 from accounts.services import brand_invitation_revoke as brand_invitation_revoke_service
 from core.exceptions import ApplicationError
+from core.uploads import image_too_large_error, upload_limited, upload_too_large
 
 INVITATION_INVALID = gettext_lazy(
     "This invitation link is not valid any more: ask the brand owner for a new one."
@@ -49,11 +51,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@upload_limited(max_bytes=AVATAR_MAX_BYTES)
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
     initial = {"display_name": user.display_name, "language": user.language}
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and upload_too_large(request):
+        form.add_error("avatar", image_too_large_error(AVATAR_MAX_BYTES).message)
     if request.method == "POST" and form.is_valid():
         avatar = form.cleaned_data["avatar"]
         try:

@@ -29,6 +29,7 @@ from campaigns.selectors import (
     campaigns_upcoming,
 )
 from core.exceptions import ApplicationError, PermissionDenied
+from core.uploads import image_too_large_error, upload_limited, upload_too_large
 
 FORM_TEMPLATE = "campaigns/brand/campaign_form.html"
 
@@ -82,6 +83,7 @@ def brand_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@upload_limited
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HttpRequest, brand_slug: str) -> HttpResponse:
     membership = brand_membership_get(user=request.user, brand_slug=brand_slug)
@@ -92,6 +94,8 @@ def campaign_create(request: HttpRequest, brand_slug: str) -> HttpResponse:
     form = CampaignForm(*data, brand_time_zone=membership.brand.time_zone)
     status = 200
     if request.method == "POST":
+        if upload_too_large(request):
+            form.add_error("cover", image_too_large_error().message)
         campaign, status = form.call_service(
             lambda: services.campaign_create(
                 brand=membership.brand,
@@ -115,6 +119,7 @@ def _created_message(campaign: Campaign) -> str:
 
 
 @login_required
+@upload_limited
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request: HttpRequest, brand_slug: str, slug: str) -> HttpResponse:
     membership = brand_membership_get(user=request.user, brand_slug=brand_slug)
@@ -130,6 +135,8 @@ def campaign_edit(request: HttpRequest, brand_slug: str, slug: str) -> HttpRespo
     )
     status = 403 if denied and request.method == "POST" else 200
     if data:
+        if upload_too_large(request):
+            form.add_error("cover", image_too_large_error().message)
         updated, status = form.call_service(
             lambda: services.campaign_update(
                 campaign=campaign, actor=request.user, data=form.update_data()

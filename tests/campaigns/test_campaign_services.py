@@ -725,3 +725,25 @@ def test_scoring_rules_are_locked_once_open(world: World, data: dict[str, Any]) 
 
     with pytest.raises(Conflict):
         campaign_update(campaign=campaign, actor=world.users["owner"], data=data)
+
+
+def test_settings_that_cannot_be_changed_are_named_as_people_read_them(world: World) -> None:
+    from django.utils import translation
+
+    campaign = _campaign(world, Phase.DRAFT)
+
+    with translation.override("it"), pytest.raises(ApplicationError) as refused:
+        campaign_update(
+            campaign=campaign,
+            actor=world.users["owner"],
+            data={"status": Campaign.Status.PUBLISHED, "no_such_setting": 1},
+        )
+
+    with translation.override("it"):
+        message = str(refused.value.message)
+        label = str(Campaign._meta.get_field("status").verbose_name)
+    assert message == f"Queste impostazioni non si possono modificare: no_such_setting, {label}."
+    assert label != "status"  # the Italian label, not the field's name
+    assert set(refused.value.fields) == {"status", "no_such_setting"}
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT

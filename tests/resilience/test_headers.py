@@ -344,6 +344,26 @@ def watch(page: Page, seen: list[str], executed: list[str] | None = None) -> Non
     page.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda route: route.abort())
 
 
+# The pages the browser journeys visit, and the scripts they run. test_xss.py visits the other
+# brand pages, notifications, statements and many more admin pages, and counts violations too.
+IN_CHROMIUM = {
+    "home",
+    "campaign page",
+    "entry page",
+    "video entry page",
+    "entry page with share panel",
+    "submit form",
+    "leaderboard",
+    "sign-in page",
+    "brand dashboard",
+    "campaign editor",
+    "new campaign form",
+    "admin changelist",
+    "admin change form",
+    "API docs",
+}
+
+
 @pytest.mark.browser
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
@@ -359,6 +379,8 @@ def test_pages_work_in_chromium_without_a_csp_violation(
     visited = 0
     try:
         for page_type, url, actor in _pages(world):
+            if page_type not in IN_CHROMIUM:
+                continue
             if actor not in contexts:
                 context = browser.new_context(
                     base_url=live_server.url, locale="en-US", viewport=DESKTOP
@@ -408,7 +430,8 @@ def test_pages_work_in_chromium_without_a_csp_violation(
     assert violations == [], "CSP or Permissions-Policy violations:\n" + "\n".join(violations)
     resilience_report(
         scenario="strict CSP in Chromium",
-        load=f"{visited} page visits (site, brand pages, admin, API docs, video player)",
+        load=f"{visited} page visits (site, brand pages, admin, API docs, video player, "
+        "language switch)",
         faults="CSP without unsafe-inline on every page",
         result="pages and their scripts work; 0 CSP violations",
         lost=0,
@@ -498,7 +521,14 @@ def production_server(transactional_db: None, tmp_path: Path) -> Iterator[None]:
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [str(gunicorn), "config.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "1", "--log-level=warning"],
+        [
+            str(gunicorn),
+            "config.wsgi",
+            f"--bind=127.0.0.1:{PORT}",
+            "--workers=1",
+            "--graceful-timeout=2",
+            "--log-level=warning",
+        ],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -8,6 +8,9 @@ a verdict; only `counted` ones become a `ShareClick` and points:
     prefetch  Sec-Purpose / Purpose / X-Purpose / X-Moz says prefetch, prerender or preview
     bot       a link-preview fetcher, crawler or HTTP library (by User-Agent), or no User-Agent
     owner     the sharer's own click (signed in as the link's owner)
+    unavailable  the entry was not public when the hit was derived (hidden, rejected, or
+              pending under pre-moderation): a visitor who reached a missing page was not
+              reached, and a hidden entry earns nothing more
     repeat    the visitor already has a counted click on this link this UTC day
     counted   anything else
 
@@ -34,6 +37,7 @@ from sharing.ledger import EventSpec, ledger_append, standings_refresh
 from sharing.links import ShareTarget
 from sharing.models import PointEvent, ShareClick, ShareHit
 from sharing.visitors import USER_AGENT_MAX, visitor_of
+from submissions.models import Submission
 
 DERIVE_BATCH = 5000
 PURPOSE_MAX = 32
@@ -161,6 +165,16 @@ class _Hit:
     owner_id: int
     submission_id: int
     campaign_id: int
+    entry_state: str
+    moderation_mode: str
+
+    @property
+    def entry_public(self) -> bool:
+        """Whether the entry the link leads to is public (as `Submission.objects.visible()`)."""
+        return self.entry_state == Submission.State.APPROVED or (
+            self.entry_state == Submission.State.PENDING
+            and self.moderation_mode == Campaign.ModerationMode.POST
+        )
 
     @property
     def day(self) -> date:
@@ -182,6 +196,8 @@ def verdict_of(hit: _Hit) -> str | None:
         return Verdict.BOT
     if hit.user_id is not None and hit.user_id == hit.owner_id:
         return Verdict.OWNER
+    if not hit.entry_public:
+        return Verdict.UNAVAILABLE
     return None
 
 
@@ -203,6 +219,8 @@ def _take_batch(limit: int) -> list[_Hit]:
         "link__owner_id",
         "link__submission_id",
         "link__submission__campaign_id",
+        "link__submission__state",
+        "link__submission__campaign__moderation_mode",
     )[:limit]
     return [_Hit(*row) for row in rows]
 
@@ -250,12 +268,31 @@ def _click_events(counted: list[_Hit]) -> list[EventSpec]:
     return events
 
 
-def _derive_batch(*, limit: int, now: datetime) -> tuple[int, dict[int, set[int]]]:
-    """One batch in one transaction: verdicts, clicks, ledger lines. Returns (hits, touched)."""
+def _sharers_refresh(events: list[EventSpec]) -> None:
+    """Refresh the standings of the sharers who gained points, and tell them their reach."""
+    from sharing.notifications import notify_reach, shares_reach
+
+    touched: dict[int, set[int]] = defaultdict(set)
+    for event in events:
+        touched[event.campaign_id].add(event.participant_id)
+    for campaign_id in sorted(touched):  # one lock order for concurrent batches
+        participant_ids = sorted(touched[campaign_id])
+        standings_refresh(campaign_id=campaign_id, participant_ids=participant_ids)
+        for pid in participant_ids:
+            notify_reach(
+                link_owner_id=pid,
+                campaign_id=campaign_id,
+                total_people=shares_reach(link_owner_id=pid, campaign_id=campaign_id),
+            )
+
+
+def _derive_batch(*, limit: int, now: datetime) -> int:
+    """One batch in one transaction: verdicts, clicks, ledger lines, the sharers' standings and
+    reach. Returns the hits derived."""
     with transaction.atomic():
         hits = _take_batch(limit)
         if not hits:
-            return 0, {}
+            return 0
         verdicts: dict[int, str] = {}
         candidates: list[_Hit] = []
         # A key's click may already exist: made by an earlier hit (this one is a repeat), or by
@@ -304,11 +341,10 @@ def _derive_batch(*, limit: int, now: datetime) -> tuple[int, dict[int, set[int]
             by_verdict[verdict].append(hit_id)
         for verdict, ids in by_verdict.items():
             ShareHit.objects.filter(pk__in=ids).update(verdict=verdict, derived_at=now)
-
-    touched: dict[int, set[int]] = defaultdict(set)
-    for event in events:
-        touched[event.campaign_id].add(event.participant_id)
-    return len(hits), touched
+        # Still inside the batch: a worker killed between the verdicts and these would leave
+        # the standings and the reach stale, and no hit would be left to refresh them.
+        _sharers_refresh(events)
+    return len(hits)
 
 
 def clicks_derive(*, limit: int = DERIVE_BATCH, now: datetime | None = None) -> int:
@@ -316,17 +352,7 @@ def clicks_derive(*, limit: int = DERIVE_BATCH, now: datetime | None = None) -> 
 
     Idempotent: a hit is derived once (its `derived_at` is set in the batch's transaction), a
     visitor's click once per link and day (a constraint), its points once (the ledger key).
-    Standings of the sharers who gained points are refreshed after the batch commits.
+    The standings of the sharers who gained points, and their reach, are refreshed in the
+    batch's transaction, so a worker dying half-way leaves all of it to the next run.
     """
-    derived, touched = _derive_batch(limit=limit, now=now or timezone.now())
-    from sharing.notifications import notify_reach, shares_reach
-
-    for campaign_id, participant_ids in touched.items():
-        standings_refresh(campaign_id=campaign_id, participant_ids=participant_ids)
-        for pid in participant_ids:
-            notify_reach(
-                link_owner_id=pid,
-                campaign_id=campaign_id,
-                total_people=shares_reach(link_owner_id=pid, campaign_id=campaign_id),
-            )
-    return derived
+    return _derive_batch(limit=limit, now=now or timezone.now())

@@ -28,13 +28,19 @@ from accounts.models import User
 from core.models import FailedTask
 from sharing.links import share_link_get_or_create
 from sharing.models import PointEvent, ShareHit
-from sharing.tasks import clicks_derive_task, engagement_sweep_task, leaderboards_rebuild_task
+from sharing.tasks import (
+    clicks_derive_task,
+    engagement_sweep_task,
+    leaderboards_rebuild_task,
+    submission_points_sync_task,
+)
 from submissions.likes import like_create, like_remove
 from submissions.models import Like, Submission
 from tests.factories import CampaignFactory, SubmissionFactory, UserFactory
 from tests.resilience.profile import scale
 from tests.resilience.recount import leaderboard_keys_drop, mismatches
-from tests.resilience.workers import WorkerFleet, wait_for, worker_fleet
+from tests.resilience.worker_tasks import clicks_derive_dies_once_task
+from tests.resilience.workers import WorkerFleet, broker, wait_for, worker_fleet
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -233,4 +239,40 @@ def test_workers_killed_under_traffic_lose_nothing(resilience_report) -> None:
         failed_tasks=FailedTask.objects.count(),
         traffic_seconds=round(stopped - started, 1),
         seconds_to_converge=round(converged, 1),
+    )
+
+
+def test_a_worker_killed_in_the_middle_of_deriving_clicks_loses_no_click_points_or_reach(
+    resilience_report,
+) -> None:
+    campaign = CampaignFactory()
+    leaderboard_keys_drop([campaign.pk])
+    entry = SubmissionFactory(campaign=campaign)
+    code = share_link_get_or_create(submission=entry, owner=entry.author).code
+    client = Client()
+    visitors = scale(20, 200)
+    for n in range(visitors):
+        response = client.get(f"/s/{code}", REMOTE_ADDR=f"10.9.0.{n}", HTTP_USER_AGENT=BROWSER)
+        assert response.status_code == 302
+    flag = f"resilience:dies-once:{campaign.pk}:{time.time_ns()}"
+
+    with worker_fleet(1, concurrency=1) as fleet:
+        fleet.run(submission_points_sync_task, entry.pk)  # the entry's own points
+        # The first run dies mid-derivation; the message comes back (reject_on_worker_lost)
+        # and its second run, in a new pool process, finishes.
+        fleet.run(clicks_derive_dies_once_task, flag)
+        wait_for(fleet.idle, timeout=CONVERGE_TIMEOUT, what="the redelivered run")
+        runs = [r for r in fleet.runs() if r[0] == clicks_derive_dies_once_task.name]
+        log = fleet.log
+    broker().delete(flag)
+
+    assert len(runs) == 2, log
+    wrong = mismatches([campaign.pk])
+    assert wrong == [], "\n".join(wrong)
+    resilience_report(
+        scenario="Worker killed in the middle of deriving share clicks",
+        load=f"{visitors} share-link visitors",
+        faults="SIGKILL of the pool process after the batch's verdicts, before the standings",
+        result="redelivered; clicks, points, standings, reach and Redis equal the recount",
+        lost=len(wrong),
     )

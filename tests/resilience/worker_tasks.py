@@ -96,3 +96,22 @@ def kills_its_worker_task(value: object) -> None:
     if is_worker:  # under the solo pool the parent is whoever started the worker: spare it
         os.kill(parent, signal.SIGKILL)
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+@shared_task(name="resilience.clicks_derive_dies_once", **RELIABLE_TASK)
+def clicks_derive_dies_once_task(flag: str) -> int:
+    """The periodic click derivation, whose first run is SIGKILLed when it reaches the standings
+    (after the hits of its batch got their verdicts). `flag` is a Redis key marking that first run.
+    """
+    import redis
+    from django.conf import settings
+
+    from sharing import clicks
+
+    if redis.Redis.from_url(settings.REDIS_URL).set(flag, 1, nx=True, ex=600):
+
+        def die(**kwargs: object) -> None:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        clicks.standings_refresh = die  # this pool process only, and it dies here
+    return clicks.clicks_derive()

@@ -66,6 +66,7 @@ class ShareHit(models.Model):
         PREFETCH = "prefetch", _("Prefetch")
         BOT = "bot", _("Bot or link preview")
         OWNER = "owner", _("The sharer's own click")
+        UNAVAILABLE = "unavailable", _("The entry was not public (hidden, rejected, pending)")
 
     link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="hits")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from sharing.clicks import clicks_derive, is_bot, share_hit_record
 from sharing.links import share_target_get
 from sharing.models import PointEvent, ShareClick, ShareHit, Standing
+from submissions.models import Submission
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -442,3 +443,30 @@ def test_ipv6_visitors_are_one_person_across_their_rotating_addresses(link) -> N
     clicks_derive()
 
     assert sorted(ShareHit.objects.values_list("verdict", flat=True)) == ["counted", "repeat"]
+
+
+@pytest.mark.parametrize(
+    ("state", "mode", "counts"),
+    [
+        ("approved", "pre", True),
+        ("pending", "post", True),  # public while it waits under post-moderation
+        ("pending", "pre", False),
+        ("hidden", "pre", False),
+        ("rejected", "post", False),
+    ],
+)
+def test_clicks_on_an_entry_that_is_not_public_are_kept_but_never_count(
+    client, link, entry, author, campaign, state, mode, counts
+) -> None:
+    campaign.moderation_mode = mode
+    campaign.save(update_fields=["moderation_mode"])
+    Submission.objects.filter(pk=entry.pk).update(state=state)
+
+    response = client.get(f"/s/{link.code}", headers={"User-Agent": BROWSER})
+    assert response.status_code == 302
+    clicks_derive()
+
+    hit = ShareHit.objects.get()
+    assert hit.verdict == ("counted" if counts else "unavailable")
+    assert ShareClick.objects.count() == (1 if counts else 0)
+    assert _points(author) == (campaign.points_click if counts else 0)

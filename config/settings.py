@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "sharing.middleware.ReferralCookieMiddleware",
 ]
 
 # The benchmarks (bench/) serve bench.urls: these URLs plus their reference views.

@@ -70,9 +70,18 @@ def referral_capture(
         return None
     try:
         with transaction.atomic():
-            return Referral.objects.create(link=link, referred=user, arrived_at=arrived_at)
+            referral = Referral.objects.create(link=link, referred=user, arrived_at=arrived_at)
     except IntegrityError:
         return None
+    # One arrival, one newcomer: a second sign-up in the same browser is not the link's doing
+    # (`sharing.middleware` deletes the cookie on this request's response).
+    request._referral_cookie_used = True
+    return referral
+
+
+def referral_cookie_used(request: HttpRequest) -> bool:
+    """Whether this request turned its referral cookie into a referral."""
+    return getattr(request, "_referral_cookie_used", False)
 
 
 def referral_verify(*, user: User, now: datetime | None = None) -> Referral | None:

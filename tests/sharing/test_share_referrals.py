@@ -187,3 +187,30 @@ def test_two_newcomers_through_one_link_are_two_referrals(link, author, campaign
 
     assert Referral.objects.filter(verified_at__isnull=False).count() == 2
     assert _referral_points(author) == [campaign.points_referral] * 2
+
+
+def test_a_second_sign_up_in_the_same_browser_is_not_a_referral(link, author, campaign) -> None:
+    visitor = Client()
+    visitor.get(f"/s/{link.code}", headers={"User-Agent": BROWSER})
+
+    first = _sign_up(visitor, "first@example.com")
+    assert visitor.cookies[COOKIE_NAME].value == ""  # deleted by the sign-up's response
+    visitor.post(reverse("account_logout"))
+    second = _sign_up(visitor, "second@example.com")
+    _confirm(visitor, "second@example.com")
+
+    assert list(Referral.objects.values_list("referred", flat=True)) == [first.pk]
+    assert not Referral.objects.filter(referred=second).exists()
+    assert _referral_points(author) == []  # the first has not verified yet
+
+
+def test_a_sign_up_without_a_referral_leaves_other_cookies_alone(link) -> None:
+    visitor = Client()
+
+    response = visitor.post(
+        reverse("account_signup"),
+        {"email": "plain@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert COOKIE_NAME not in response.cookies

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from campaigns.models import Campaign
 from sharing.ledger import to_ms
 from sharing.models import Standing
 from submissions.models import Like, Submission
@@ -335,6 +336,15 @@ def _participant_groups(rows: Iterable[tuple[int, int, int, datetime]]) -> list[
     ]
 
 
+def _closed_ttl(campaign_id: int, *, now: datetime) -> int | None:
+    """Seconds a closed campaign's keys live (PASSAPAROLA_LEADERBOARD_CLOSED_TTL, 7 days);
+    None while the campaign may still change (draft, scheduled, open)."""
+    ends_at = Campaign.objects.filter(pk=campaign_id).values_list("ends_at", flat=True).first()
+    if ends_at is None or now < ends_at:
+        return None
+    return int(getattr(settings, "PASSAPAROLA_LEADERBOARD_CLOSED_TTL", 7 * 24 * 3600)) or None
+
+
 def leaderboard_redis_rebuild(*, campaign_id: int) -> bool:
     """Rebuild the campaign's Redis keys from the database, atomically; False without Redis.
 
@@ -399,14 +409,21 @@ def leaderboard_redis_rebuild(*, campaign_id: int) -> bool:
             pipe.expire(name, 3600)  # a crash before the rename leaves nothing behind for long
         pipe.execute()
 
+        # A closed campaign's board no longer changes: its keys expire once nobody has asked
+        # for them for a while (the next reader asks for a rebuild, the database answers it
+        # meanwhile), so Redis does not keep every board there ever was.
+        ttl = _closed_ttl(campaign_id, now=started)
         swap = client.pipeline(transaction=True)
         for name in ("players", "players_m", "entries", "entries_m"):
             if written["players" if name.startswith("players") else "entries"]:
                 swap.rename(tmp[name], keys[name])
-                swap.persist(keys[name])
+                if ttl:
+                    swap.expire(keys[name], ttl)
+                else:
+                    swap.persist(keys[name])
             else:
                 swap.delete(keys[name])
-        swap.set(keys["ready"], to_ms(started))
+        swap.set(keys["ready"], to_ms(started), ex=ttl or None)
         swap.delete(keys["rebuilding"])
         swap.execute()
     except redis.RedisError as exc:

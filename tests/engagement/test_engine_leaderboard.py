@@ -336,3 +336,26 @@ def test_an_unbuilt_campaign_is_read_from_the_database(campaign, award) -> None:
 
     assert [r.points for r in leaderboard_top(campaign=campaign)] == [2]
     assert [r.points for r in leaderboard_top(campaign=other)] == [4]
+
+
+@pytest.mark.redis
+def test_a_closed_campaigns_keys_expire_and_an_open_ones_do_not(campaign, award, settings) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.PASSAPAROLA_LEADERBOARD_CLOSED_TTL = 3600
+    award(campaign, UserFactory(), 3)
+    assert leaderboard_redis_rebuild(campaign_id=campaign.pk)
+    client = redis_client()
+    assert {client.ttl(key) for key in campaign_keys(campaign) if client.exists(key)} == {-1}
+
+    Campaign.objects.filter(pk=campaign.pk).update(
+        starts_at=timezone.now() - timedelta(days=2), ends_at=timezone.now() - timedelta(hours=1)
+    )
+    assert leaderboard_redis_rebuild(campaign_id=campaign.pk)
+
+    ttls = {key: client.ttl(key) for key in campaign_keys(campaign) if client.exists(key)}
+    assert len(ttls) >= 3  # the players, their versions, and the ready marker
+    assert all(3500 < ttl <= 3600 for ttl in ttls.values()), ttls
+    assert [row.points for row in leaderboard_top(campaign=campaign)] == [3]

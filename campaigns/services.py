@@ -253,7 +253,6 @@ def campaign_create(
     return campaign
 
 
-@transaction.atomic
 def _setting_label(name: str) -> str:
     """A campaign setting as people read it: the field's label, in the current language."""
     try:
@@ -262,6 +261,7 @@ def _setting_label(name: str) -> str:
         return name
 
 
+@transaction.atomic
 def campaign_update(
     *,
     campaign: Campaign,

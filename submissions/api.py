@@ -330,7 +330,8 @@ class CampaignEntriesApi(APIView):
                     "`kind_not_allowed`, `missing_content`, `mixed_content`, "
                     "`caption_too_long`, `text_too_long`, `unsupported_video`, "
                     "`terms_required`, or an image refusal: `file_too_large`, `empty_file`, "
-                    "`unsupported_format`, `corrupt_image`, `too_many_pixels`.",
+                    "`unsupported_format`, `corrupt_image`, `too_many_pixels`, "
+                    "`active_content`, `hidden_data`, `too_many_frames`, `too_many_files`.",
                     401: AUTH_ERROR,
                     403: UNVERIFIED,
                     404: NOT_FOUND,

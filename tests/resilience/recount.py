@@ -79,8 +79,10 @@ def mismatches(campaign_ids: list[int]) -> list[str]:
         for link_id in ShareLink.objects.filter(submission__campaign=campaign).values_list(
             "pk", flat=True
         ):
-            # A visitor hash is per UTC day, so distinct hashes are distinct visitor-days.
-            people = ShareHit.objects.filter(link_id=link_id).values("visitor").distinct().count()
+            # A visitor hash is per UTC day, so distinct hashes are distinct visitor-days. A hit
+            # derived while its entry was not public counts for nobody.
+            hits = ShareHit.objects.filter(link_id=link_id).exclude(verdict="unavailable")
+            people = hits.values("visitor").distinct().count()
             clicks = ShareClick.objects.filter(link_id=link_id).count()
             if clicks != people:
                 found.append(f"link {link_id}: {clicks} clicks, {people} distinct visitor-days")

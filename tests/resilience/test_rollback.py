@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 import time
 from collections import Counter
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 from django.test import Client
 
 from core.exceptions import ApplicationError
@@ -34,8 +35,10 @@ from tests.resilience.workers import wait_for, worker_fleet
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 WRITES = scale(400, 10_000)
+THREADS = scale(2, 4)  # writers, each on its own entries and fans
+WORKERS = scale(1, 2)
 ROLLED_BACK_EVERY = 10
-ENTRIES = scale(6, 20)
+ENTRIES = scale(6, 24)
 FANS = scale(30, 120)
 DRAIN_TIMEOUT = scale(90, 600)
 KINDS = ["like"] * 3 + ["unlike"] * 2 + ["comment"] * 2 + ["moderation"] + ["share"] * 2
@@ -48,6 +51,85 @@ TROUBLE = re.compile(r"ERROR/|CRITICAL/|Traceback|DoesNotExist|does not exist")
 
 class RolledBack(Exception):
     """Raised after the service call: the request failed later, its transaction rolls back."""
+
+
+class Writer:
+    """One thread of writes on its own entries and fans, so it knows what it committed."""
+
+    def __init__(
+        self, *, seed: int, entries: list[Submission], fans: list, moderator, codes: dict
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.entries, self.fans, self.moderator, self.codes = entries, fans, moderator, codes
+        self.liked: set[tuple[int, int]] = set()  # committed live likes
+        self.public = {e.pk for e in entries}  # committed approvals
+        self.outcome: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()
+        self.errors: list[str] = []
+
+    def run(self, writes: int) -> None:
+        client = Client()
+        try:
+            for n in range(writes):
+                self._write(n, client)
+        except Exception as exc:  # a failing thread must fail the test, not vanish
+            self.errors.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    def _write(self, n: int, client: Client) -> None:
+        rng = self.rng
+        kind = rng.choice(KINDS)
+        # Likes and comments go to approved entries (others refuse them: no fact at all).
+        shown = [e for e in self.entries if e.pk in self.public] or self.entries
+        entry = rng.choice(shown if kind in ("like", "comment") else self.entries)
+        entry.state = State.APPROVED if entry.pk in self.public else State.REJECTED
+        fan = rng.choice(self.fans)
+        roll_back = n % ROLLED_BACK_EVERY == ROLLED_BACK_EVERY - 1
+        live = [pair for pair in self.liked if pair[1] == entry.pk]
+        if kind == "unlike" and not live:
+            kind = "like"
+        if kind == "like" and (fan.pk, entry.pk) in self.liked:
+            kind, live = "unlike", [(fan.pk, entry.pk)]
+        try:
+            with transaction.atomic():
+                if kind == "like":
+                    like_create(user=fan, submission=entry)
+                elif kind == "unlike":
+                    who = next(f for f in self.fans if f.pk == live[0][0])
+                    assert like_remove(user=who, submission=entry) is not None
+                elif kind == "comment":
+                    comment_create(submission=entry, author=fan, body=f"Comment {n}")
+                elif kind == "moderation":
+                    approved = entry.state == State.APPROVED
+                    submission_moderate(
+                        submission=entry,
+                        moderator=self.moderator,
+                        action="reject" if approved else "approve",
+                        reason="Off topic." if approved else "",
+                    )
+                else:
+                    address = f"10.1.{rng.randrange(4)}.{rng.randrange(250)}"
+                    response = client.get(
+                        f"/s/{self.codes[entry.pk]}", REMOTE_ADDR=address, HTTP_USER_AGENT=BROWSER
+                    )
+                    assert response.status_code == 302
+                if roll_back:
+                    raise RolledBack
+        except RolledBack:
+            self.outcome["rolled_back"] += 1
+            return
+        except ApplicationError as exc:  # refused by a rule: no fact
+            self.outcome["refused"] += 1
+            self.refusals[f"{kind}:{exc.code}"] += 1
+            return
+        self.outcome[kind] += 1
+        if kind == "like":
+            self.liked.add((fan.pk, entry.pk))
+        elif kind == "unlike":
+            self.liked.discard(live[0])
+        elif kind == "moderation":
+            self.public.symmetric_difference_update({entry.pk})
 
 
 def test_rolled_back_writes_enqueue_nothing_and_no_task_meets_a_missing_row(
@@ -64,70 +146,30 @@ def test_rolled_back_writes_enqueue_nothing_and_no_task_meets_a_missing_row(
     codes = {e.pk: share_link_get_or_create(submission=e, owner=e.author).code for e in entries}
     fans = UserFactory.create_batch(FANS)
     moderator = StaffFactory()
-    client = Client()
-    rng = random.Random(10)
-    liked: set[tuple[int, int]] = set()  # committed live likes
-    public = {e.pk for e in entries}  # committed approvals
-    outcome: Counter[str] = Counter()
-    refusals: Counter[str] = Counter()
+    writers = [
+        Writer(
+            seed=i,
+            entries=entries[i::THREADS],
+            fans=fans[i::THREADS],
+            moderator=moderator,
+            codes=codes,
+        )
+        for i in range(THREADS)
+    ]
 
-    with worker_fleet(1, concurrency=2) as fleet:
+    with worker_fleet(WORKERS, concurrency=2) as fleet:
         started = time.monotonic()
-        for n in range(WRITES):
-            kind = rng.choice(KINDS)
-            # Likes and comments go to approved entries (others refuse them: no fact at all).
-            shown = [e for e in entries if e.pk in public] or entries
-            entry = rng.choice(shown if kind in ("like", "comment") else entries)
-            entry.state = State.APPROVED if entry.pk in public else State.REJECTED
-            fan = rng.choice(fans)
-            roll_back = n % ROLLED_BACK_EVERY == ROLLED_BACK_EVERY - 1
-            live = [pair for pair in liked if pair[1] == entry.pk]
-            if kind == "unlike" and not live:
-                kind = "like"
-            try:
-                with transaction.atomic():
-                    if kind == "like":
-                        if (fan.pk, entry.pk) in liked:
-                            kind = "unlike"
-                        else:
-                            like_create(user=fan, submission=entry)
-                    if kind == "unlike":
-                        pair = (fan.pk, entry.pk) if (fan.pk, entry.pk) in liked else live[0]
-                        who = next(f for f in fans if f.pk == pair[0])
-                        assert like_remove(user=who, submission=entry) is not None
-                    elif kind == "comment":
-                        comment_create(submission=entry, author=fan, body=f"Comment {n}")
-                    elif kind == "moderation":
-                        approved = entry.state == State.APPROVED
-                        submission_moderate(
-                            submission=entry,
-                            moderator=moderator,
-                            action="reject" if approved else "approve",
-                            reason="Off topic." if approved else "",
-                        )
-                    elif kind == "share":
-                        address = f"10.1.{rng.randrange(4)}.{rng.randrange(250)}"
-                        response = client.get(
-                            f"/s/{codes[entry.pk]}", REMOTE_ADDR=address, HTTP_USER_AGENT=BROWSER
-                        )
-                        assert response.status_code == 302
-                    if roll_back:
-                        raise RolledBack
-            except RolledBack:
-                outcome["rolled_back"] += 1
-                continue
-            except ApplicationError as exc:  # refused by a rule: no fact
-                outcome["refused"] += 1
-                refusals[f"{kind}:{exc.code}"] += 1
-                continue
-            outcome[kind] += 1
-            if kind == "like":
-                liked.add((fan.pk, entry.pk))
-            elif kind == "unlike":
-                liked.discard(pair)
-            elif kind == "moderation":
-                public.symmetric_difference_update({entry.pk})
+        threads = [
+            threading.Thread(target=w.run, args=(WRITES // THREADS,), daemon=True) for w in writers
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         writing = time.monotonic() - started
+        assert [e for w in writers for e in w.errors] == []
+        outcome = sum((w.outcome for w in writers), Counter())
+        refusals = sum((w.refusals for w in writers), Counter())
 
         wait_for(fleet.idle, timeout=DRAIN_TIMEOUT, what="the worker to run every task")
         fleet.run(clicks_derive_task)

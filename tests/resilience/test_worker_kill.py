@@ -183,8 +183,13 @@ def test_workers_killed_under_traffic_lose_nothing(resilience_report) -> None:
             moment = started + DURATION * (k + 1) / (KILLS + 1)
             while time.monotonic() < moment:
                 time.sleep(0.05)
-            fleet.kill(rng.choice(fleet.ready() or fleet.live))
+            victim = rng.choice(fleet.ready() or fleet.live)
+            fleet.kill(victim)
             fleet.start(1, wait=False)  # the supervisor's replacement
+            # And the out-of-memory killer's usual target: one pool process of a survivor.
+            survivors = [w for w in fleet.ready() if w is not victim]
+            if survivors:
+                fleet.kill_pool_process(rng.choice(survivors))
         while time.monotonic() < started + DURATION:
             time.sleep(0.05)
         traffic.stop.set()
@@ -230,7 +235,10 @@ def test_workers_killed_under_traffic_lose_nothing(resilience_report) -> None:
             f"{DURATION} s, {THREADS} threads: {traffic.counts['likes']} likes, "
             f"{traffic.counts['unlikes']} unlikes, {traffic.counts['share_hits']} share hits"
         ),
-        faults=f"{fleet.kills} SIGKILLs of a whole worker ({WORKERS} running), each replaced",
+        faults=(
+            f"{fleet.kills} SIGKILLs of a whole worker ({WORKERS} running), each replaced; "
+            f"{fleet.pool_kills} SIGKILLs of a pool process"
+        ),
         result="counts, clicks, reach, ledger, standings, Redis equal the recount",
         lost=len(wrong),
         requests=sum(traffic.counts.values()),

@@ -89,6 +89,7 @@ class WorkerFleet:
         self.live: list[WorkerProcess] = []
         self.dead: list[WorkerProcess] = []
         self.kills = 0
+        self.pool_kills = 0
         self._started = 0
 
     @property
@@ -138,6 +139,16 @@ class WorkerFleet:
         self.dead.append(worker)
         self.kills += 1
         return len(pids)
+
+    def kill_pool_process(self, worker: WorkerProcess) -> bool:
+        """SIGKILL one pool process of a worker (its main process starts another)."""
+        children = _children(worker.process.pid)
+        if not children:
+            return False
+        with suppress(ProcessLookupError):
+            os.kill(children[0], signal.SIGKILL)
+        self.pool_kills += 1
+        return True
 
     def ready(self) -> list[WorkerProcess]:
         """Live workers that said they are ready."""

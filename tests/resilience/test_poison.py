@@ -16,6 +16,7 @@ import pytest
 
 from core.models import FailedTask
 from core.tasks import MAX_DELIVERIES, RELIABLE_TASK
+from tests.factories import UserFactory
 from tests.resilience.worker_tasks import (
     POISON_HARD_LIMIT,
     always_raises_task,
@@ -31,6 +32,7 @@ from tests.resilience.workers import WorkerFleet, wait_for, worker_fleet
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 GIVE_UP_TIMEOUT = 60.0
+CHANGELIST = "/admin/core/failedtask/"
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +186,28 @@ def test_a_message_that_kills_its_whole_worker_is_delivered_a_bounded_number_of_
         result=f"refused on delivery {MAX_DELIVERIES + 1} and recorded; new worker goes on",
         lost=0,
     )
+
+
+def test_a_superuser_sends_a_recorded_task_again_from_the_admin(fleet: WorkerFleet, client) -> None:
+    row = _recorded(fleet.send(always_raises_task, "again").id)
+    moderator = UserFactory(is_staff=True)
+    client.force_login(moderator)
+    assert client.get(CHANGELIST).status_code == 403  # not for every member of the staff
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(CHANGELIST)
+    assert page.status_code == 200
+    assert "resilience.always_raises" in page.content.decode()
+    assert client.get(f"{CHANGELIST}add/").status_code == 403
+    response = client.post(CHANGELIST, {"action": "retry", "_selected_action": [row.pk]})
+
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.retried_at is not None
+    again = wait_for(
+        lambda: FailedTask.objects.exclude(pk=row.pk).first(),
+        timeout=GIVE_UP_TIMEOUT,
+        what="the task sent again to fail again",
+    )
+    assert again.task_name == row.task_name
+    assert again.args == ["again"]

@@ -64,7 +64,8 @@ def _redis() -> Any:
     if client is None:
         import redis
 
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        # Short timeouts: a task waits for its count at most a second when Redis is away.
+        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         _redis_clients[url] = client
     return client
 

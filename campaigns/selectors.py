@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,22 +19,60 @@ from submissions.models import Submission
 
 
 def _with_entry_count(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
-    return campaigns.select_related("brand").annotate(
-        entry_count=Count(
-            "submissions", filter=Q(submissions__state=Submission.State.APPROVED), distinct=True
-        )
+    """Each campaign with its approved entries counted: one index-only count per campaign.
+
+    A subquery rather than a join with COUNT(DISTINCT): the join grouped every entry of the
+    listed campaigns (1.7 s for a campaign of a million entries); this counts each campaign's
+    through the (campaign, state, created) index.
+    """
+    approved = (
+        Submission.objects.filter(campaign=OuterRef("pk"), state=Submission.State.APPROVED)
+        .order_by()
+        .values("campaign")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return campaigns.select_related("brand").annotate(
+        entry_count=Coalesce(Subquery(approved, output_field=IntegerField()), Value(0))
+    )
+
+
+def _shared_list(key: str, read: Callable[[], list[Campaign]]) -> list[Campaign]:
+    """A public list everyone sees alike, reused for PASSAPAROLA_PUBLIC_LISTS_SECONDS (30 s by
+    default; 0 reads it every time): the home page is the most visited page, and its entry
+    counts need not be fresher than that."""
+    seconds = getattr(settings, "PASSAPAROLA_PUBLIC_LISTS_SECONDS", 30)
+    if seconds <= 0:
+        return read()
+    found = cache.get(key)
+    if found is None:
+        found = read()
+        cache.set(key, found, timeout=seconds)
+    return found
 
 
 def campaigns_open(*, now: datetime | None = None, limit: int | None = None) -> list[Campaign]:
     """Open campaigns for the public, ending soonest first, each with its approved entry count."""
-    moment = now or timezone.now()
+    limit = limit or settings.PASSAPAROLA_HOME_CAMPAIGNS
+    if now is not None:
+        return _campaigns_open(now, limit)
+    return _shared_list(f"campaigns-open:{limit}", lambda: _campaigns_open(timezone.now(), limit))
+
+
+def _campaigns_open(moment: datetime, limit: int) -> list[Campaign]:
     campaigns = _with_entry_count(Campaign.objects.open_at(moment)).order_by("ends_at", "pk")
-    return list(campaigns[: limit or settings.PASSAPAROLA_HOME_CAMPAIGNS])
+    return list(campaigns[:limit])
 
 
 def campaigns_upcoming(*, now: datetime | None = None, limit: int = 6) -> list[Campaign]:
-    moment = now or timezone.now()
+    if now is not None:
+        return _campaigns_upcoming(now, limit)
+    return _shared_list(
+        f"campaigns-upcoming:{limit}", lambda: _campaigns_upcoming(timezone.now(), limit)
+    )
+
+
+def _campaigns_upcoming(moment: datetime, limit: int) -> list[Campaign]:
     campaigns = Campaign.objects.published().filter(starts_at__gt=moment)
     return list(_with_entry_count(campaigns).order_by("starts_at", "pk")[:limit])
 

@@ -415,6 +415,8 @@ LOGGING = {
 
 # --- Product rules ---------------------------------------------------------------------------
 PASSAPAROLA_HOME_CAMPAIGNS = 24
+# How long the public campaign lists (home page, open campaigns API) are reused, in seconds.
+PASSAPAROLA_PUBLIC_LISTS_SECONDS = env_int("PUBLIC_LISTS_SECONDS", 30, minimum=0)
 # How long the part of a leaderboard every viewer shares (top lines, top entries) is reused.
 PASSAPAROLA_LEADERBOARD_SHARED_SECONDS = env_int("LEADERBOARD_SHARED_SECONDS", 2, minimum=0)
 # Open reports that hide an entry or a comment until a moderator looks at it.

@@ -152,5 +152,7 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _fresh_leaderboards(settings) -> None:
-    """Every read of a board is fresh in tests; the few that test the shared copy turn it on."""
+    """Every read of a board or a public list is fresh in tests; the few tests of the shared
+    copies turn them on."""
     settings.PASSAPAROLA_LEADERBOARD_SHARED_SECONDS = 0
+    settings.PASSAPAROLA_PUBLIC_LISTS_SECONDS = 0

@@ -236,3 +236,39 @@ def test_anonymous_home_needs_two_queries() -> None:
 
     # open campaigns, upcoming campaigns: each with brand and entry count in one query
     assert len(queries) == 2
+
+
+def test_the_home_lists_are_shared_for_a_moment_then_read_again(settings) -> None:
+    settings.PASSAPAROLA_PUBLIC_LISTS_SECONDS = 30
+    first = CampaignFactory(title="Spring Lines")
+    client = Client()
+    assert "Spring Lines" in _text(client.get("/"))
+
+    CampaignFactory(title="Winter Tales")
+    with CaptureQueriesContext(connection) as queries:
+        cached = _text(client.get("/"))
+
+    assert "Winter Tales" not in cached  # the shared list, as read a moment ago
+    assert not any("campaigns_campaign" in q["sql"] for q in queries.captured_queries)
+    from django.core.cache import cache
+
+    cache.delete_many(
+        [f"campaigns-open:{settings.PASSAPAROLA_HOME_CAMPAIGNS}", "campaigns-upcoming:6"]
+    )  # what the 30 s expiry does
+    fresh = _text(client.get("/"))
+    assert "Winter Tales" in fresh
+    assert first.title in fresh
+
+
+def test_a_campaign_of_many_entries_is_counted_with_one_query_per_list() -> None:
+    campaign = CampaignFactory()
+    SubmissionFactory.create_batch(3, campaign=campaign, state=Submission.State.APPROVED)
+    SubmissionFactory.create_batch(2, campaign=campaign, state=Submission.State.PENDING)
+    from campaigns.selectors import campaigns_open
+
+    with CaptureQueriesContext(connection) as queries:
+        listed = campaigns_open()
+
+    assert [(c.pk, c.entry_count) for c in listed] == [(campaign.pk, 3)]
+    assert len(queries.captured_queries) == 1
+    assert "DISTINCT" not in queries.captured_queries[0]["sql"].upper()

@@ -207,6 +207,11 @@ def gunicorn(
         "5",
         "--keep-alive",
         "30",
+        # Each request with its status and duration, in the log a failing test shows.
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        "%(t)s %(m)s %(U)s %(s)s %(L)ss",
     ]
     log = log_dir / f"gunicorn-{port}.log"
     with log.open("wb") as out:
@@ -247,6 +252,36 @@ def celery_worker(*, env: dict[str, str], queue: str = "celery") -> Iterator[Wor
         yield worker
     finally:
         worker.stop()
+
+
+@dataclass
+class Stack:
+    redis: RedisServer
+    web: Server
+    worker: WorkerProcess
+    env: dict[str, str]
+
+    def logs(self) -> str:
+        """The tails of the gunicorn and worker logs, for a failure message."""
+        web = self.web.log.read_text(errors="replace")[-4000:]
+        return f"--- gunicorn ---\n{web}\n--- worker ---\n{self.worker.log[-4000:]}"
+
+
+@contextlib.contextmanager
+def stack(*, ports: range, tmp_path: Path) -> Iterator[Stack]:
+    """A private redis-server, gunicorn (3 workers x 4 threads) and one Celery worker, all on
+    the test database and that Redis, on ports of `ports`; stopped in reverse order."""
+    with redis_server(port=free_port(ports), workdir=tmp_path / "redis") as redis_:
+        env = stack_env(redis_url=redis_.url(), var_dir=tmp_path / "var")
+        # The worker boots while gunicorn does (both import Django: seconds on a busy machine).
+        worker = WorkerProcess(queue="celery", env=env)
+        try:
+            port = free_port(range(redis_.port + 1, ports.stop))  # not Redis's port again
+            with gunicorn(env=env, port=port, log_dir=tmp_path) as web:
+                worker.wait_ready()
+                yield Stack(redis=redis_, web=web, worker=worker, env=env)
+        finally:
+            worker.stop()
 
 
 # --- Load -----------------------------------------------------------------------------------------

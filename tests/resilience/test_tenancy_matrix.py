@@ -256,7 +256,7 @@ class Route:
 
     @property
     def allauth(self) -> bool:
-        return self.route.startswith("accounts/") and self.name.startswith("account_")
+        return self.route.lstrip("^").startswith("accounts/") and self.name.startswith("account_")
 
     @property
     def brand_scoped(self) -> bool:
@@ -372,7 +372,9 @@ class World:
     links: dict[str, ShareLink]
     admin_objects: dict[str, Any]
     pending_file: str
+    members: list[User] = field(default_factory=list)
     baseline: dict[str, Any] = field(default_factory=dict)
+    snapshot_sql: dict[bool, tuple[str, list[Any]]] = field(default_factory=dict)
 
 
 def _campaign(world_markers: Markers, brand: Brand, phase: str, n: int, owner: User) -> Campaign:
@@ -600,6 +602,7 @@ def world(django_db_setup, django_db_blocker):
     """Brand A, brand B and their people, made once and rolled back after the module."""
     with django_db_blocker.unblock(), transaction.atomic():
         built = _build_world()
+        built.members = list(User.objects.filter(memberships__brand=built.brand))
         built.baseline = snapshot(built, full=True)
         yield built
         transaction.set_rollback(True)
@@ -609,35 +612,58 @@ def world(django_db_setup, django_db_blocker):
 
 
 def _brand_rows(world: World, *, full: bool) -> dict[str, QuerySet]:
-    """Brand A's rows: what its people manage, and (`full`) the entries and engagement in it."""
+    """Brand A's rows: what its people manage, and (`full`) the entries and engagement in it.
+
+    Children are found through the ids brand A had at the start: a row added under a new
+    campaign or entry shows as one more campaign or entry.
+    """
     brand = world.brand
-    member_ids = BrandMembership.objects.filter(brand=brand).values("user_id")
+    campaigns = list(Campaign.objects.filter(brand=brand).values_list("pk", flat=True))
+    entries = list(
+        Submission.objects.filter(campaign_id__in=campaigns).values_list("pk", flat=True)
+    )
+    comments = list(Comment.objects.filter(submission_id__in=entries).values_list("pk", flat=True))
     rows: dict[str, QuerySet] = {
         "brand": Brand.objects.filter(pk=brand.pk),
         "memberships": BrandMembership.objects.filter(brand=brand),
-        "members": User.objects.filter(pk__in=member_ids),
+        "members": User.objects.filter(pk__in=[u.pk for u in world.members]),
         "invitations": BrandInvitation.objects.filter(brand=brand),
         "campaigns": Campaign.objects.filter(brand=brand),
-        "prizes": Prize.objects.filter(campaign__brand=brand),
-        "terms": CampaignTerms.objects.filter(campaign__brand=brand),
-        "winners": Winner.objects.filter(campaign__brand=brand),
-        "draws": WinnerDraw.objects.filter(campaign__brand=brand),
-        "final_standings": FinalStanding.objects.filter(campaign__brand=brand),
+        "prizes": Prize.objects.filter(campaign_id__in=campaigns),
+        "terms": CampaignTerms.objects.filter(campaign_id__in=campaigns),
+        "winners": Winner.objects.filter(campaign_id__in=campaigns),
+        "draws": WinnerDraw.objects.filter(campaign_id__in=campaigns),
+        "final_standings": FinalStanding.objects.filter(campaign_id__in=campaigns),
     }
     if full:
-        in_brand = Q(submission__campaign__brand=brand)
         rows |= {
-            "entries": Submission.objects.filter(campaign__brand=brand),
-            "comments": Comment.objects.filter(in_brand),
-            "likes": Like.objects.filter(in_brand),
+            "entries": Submission.objects.filter(campaign_id__in=campaigns),
+            "comments": Comment.objects.filter(submission_id__in=entries),
+            "likes": Like.objects.filter(submission_id__in=entries),
             "reports": Report.objects.filter(
-                in_brand | Q(comment__submission__campaign__brand=brand)
+                Q(submission_id__in=entries) | Q(comment_id__in=comments)
             ),
-            "share_links": ShareLink.objects.filter(in_brand),
-            "point_events": PointEvent.objects.filter(campaign__brand=brand),
-            "decisions": ModerationDecision.objects.filter(in_brand),
+            "share_links": ShareLink.objects.filter(submission_id__in=entries),
+            "point_events": PointEvent.objects.filter(campaign_id__in=campaigns),
+            "decisions": ModerationDecision.objects.filter(submission_id__in=entries),
         }
     return rows
+
+
+def _snapshot_sql(world: World, *, full: bool) -> tuple[str, list[Any]]:
+    if full not in world.snapshot_sql:
+        parts, params = [], []
+        for name, rows in _brand_rows(world, full=full).items():
+            sql, sql_params = rows.order_by().values_list().query.sql_with_params()
+            latest = "max(t.updated_at)::text" if _has_fields(rows.model, "updated_at") else "''"
+            # Django's own compiled SQL, its values passed as parameters.
+            parts.append(
+                f"SELECT %s, count(*), {latest}, md5(coalesce(string_agg(t::text, '|' "  # noqa: S608
+                f"ORDER BY t.id), '')) FROM ({sql}) t"
+            )
+            params += [name, *sql_params]
+        world.snapshot_sql[full] = (" UNION ALL ".join(parts), params)
+    return world.snapshot_sql[full]
 
 
 def snapshot(world: World, *, full: bool) -> dict[str, Any]:
@@ -645,18 +671,9 @@ def snapshot(world: World, *, full: bool) -> dict[str, Any]:
 
     One query for all of brand A's tables, so each write attempt costs one more round trip.
     """
-    parts, params = [], []
-    for name, rows in _brand_rows(world, full=full).items():
-        sql, sql_params = rows.order_by().values_list().query.sql_with_params()
-        latest = "max(t.updated_at)::text" if _has_fields(rows.model, "updated_at") else "''"
-        # Django's own compiled SQL, its values passed as parameters.
-        parts.append(
-            f"SELECT %s, count(*), {latest}, md5(coalesce(string_agg(t::text, '|' "  # noqa: S608
-            f"ORDER BY t.id), '')) FROM ({sql}) t"
-        )
-        params += [name, *sql_params]
+    sql, params = _snapshot_sql(world, full=full)
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(sql, params)
         return {name: tuple(rest) for name, *rest in cursor.fetchall()}
 
 
@@ -852,7 +869,7 @@ def send(
         else:
             kwargs = {"data": _page_post(world)} if method == "POST" else {}
     STATS.requests += 1
-    STATS.by_kind[route.kind(method)] += 1
+    STATS.by_kind[str(route.kind(method))] += 1
     with transaction.atomic():
         response = getattr(client, method.lower())(url, **kwargs)
         changed: list[str] = []

@@ -1,6 +1,8 @@
 import contextlib
 from collections.abc import Callable
+from typing import Any
 
+from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -256,3 +258,16 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None or not invitation.is_pending_at(timezone.now()):
         return _invitation_page(request, None, error=ApplicationError(INVITATION_INVALID))
     return _invitation_page(request, invitation)
+
+
+class ConfirmEmailView(allauth_views.ConfirmEmailView):
+    """allauth's confirmation page, except that opening the link (GET) signs no one out.
+
+    allauth signs out whoever is signed in when the link belongs to another account; on GET that
+    let any page (an <img> pointing at a confirmation link) sign a visitor out. Confirming (POST)
+    still does it.
+    """
+
+    def logout_other_user(self, confirmation: Any) -> None:
+        if self.request.method == "POST":
+            super().logout_other_user(confirmation)

@@ -266,7 +266,9 @@ def route_url(route: Route, world: World) -> str:
         match = resolve(url)
     except Resolver404:
         raise Uncovered(f"{route.pattern}: {url} does not resolve") from None
-    if match.func is not route.callback:
+    # A route overridden by an earlier one of the same name (a subclassed allauth view) is
+    # reached through the override, which this request then exercises.
+    if match.func is not route.callback and not (route.name and match.url_name == route.name):
         raise Uncovered(f"{route.pattern}: {url} resolves to {match.route}")
     return url
 

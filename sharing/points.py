@@ -111,13 +111,16 @@ def _mark_derived(*, live: list[int], removed: list[int], now: datetime) -> None
 def submission_points_sync(*, submission_id: int, full: bool = False) -> SyncResult | None:
     """Derive an entry's approval and likes into the ledger, then its like count and standing.
 
-    Locks the entry's row for the whole run. Looks at the likes not yet derived, or at all of
-    them with `full` (a repair) and whenever an approval period opens. Points are the
+    Locks the entry's row for the whole run, FOR NO KEY UPDATE: derivations and moderation
+    decisions of the entry wait for each other, but a like or comment committing meanwhile does
+    not (its foreign-key check at commit takes only a key-share lock, which FOR UPDATE would
+    block); such a like is derived by its own task. Looks at the likes not yet derived, or at
+    all of them with `full` (a repair) and whenever an approval period opens. Points are the
     campaign's numbers at derivation time; a reversal takes back exactly what was credited.
     Returns None when the entry no longer exists.
     """
     submission = (
-        Submission.objects.select_for_update(of=("self",))
+        Submission.objects.select_for_update(of=("self",), no_key=True)
         .select_related("campaign")
         .filter(pk=submission_id)
         .first()

@@ -122,3 +122,43 @@ def test_two_refreshes_of_one_participant_store_the_later_total() -> None:
 
     assert not any(isinstance(o, Exception) for o in outcomes.values()), outcomes
     assert Standing.objects.get(participant=author).points == 20
+
+
+def test_a_like_does_not_wait_for_a_running_derivation_of_its_entry() -> None:
+    """The derivation locks the entry's row without blocking the like's foreign-key check."""
+    entry = Submission.objects.select_related("campaign").get(pk=SubmissionFactory().pk)
+    fan = UserFactory()
+    deriving, liked = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def derive() -> None:
+        try:
+            with transaction.atomic():
+                submission_points_sync(submission_id=entry.pk)
+                deriving.set()
+                outcome["liked_meanwhile"] = liked.wait(WAIT / 2)
+        finally:
+            deriving.set()
+            connections.close_all()
+
+    def like() -> None:
+        try:
+            assert deriving.wait(WAIT)
+            with transaction.atomic():
+                # Registered first, so it runs as soon as the like commits (foreign keys are
+                # checked at commit), before the like's own derivation, which must wait.
+                transaction.on_commit(liked.set)
+                outcome["like"] = like_create(user=fan, submission=entry)
+        except Exception as exc:
+            outcome["like"] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=derive), threading.Thread(target=like)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT * 2)
+
+    assert isinstance(outcome["like"], Like), outcome
+    assert outcome["liked_meanwhile"] is True

@@ -22,6 +22,10 @@ default) in two buckets per window (the current and the previous one, so at leas
 seconds of history always count). Timestamps come from `clock`, which tests replace to move time
 instead of sleeping; cache timeouts only collect garbage. The client address is allauth's (the
 same `ALLAUTH_TRUSTED_PROXY_COUNT` as its rate limits, else REMOTE_ADDR; IPv6 cut to its /64).
+
+While Redis is away the counters cannot be kept: the lockout fails open (passwords are checked,
+nothing is counted, a warning is logged), because the site must keep working without Redis
+(ARCHITECTURE invariant 1) and refusing every login would turn an outage into a lockout of all.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import ngettext_lazy
+from redis.exceptions import RedisError
 
 from core.exceptions import ApplicationError
 
@@ -162,19 +167,23 @@ def _known_key(*, login: str, address: str) -> str:
 
 
 def _incr(key: str, timeout: int) -> int:
+    """Count one; 0 while the cache is unreachable (the lockout fails open, see the module)."""
     cache.add(key, 0, timeout=timeout)
     try:
         return cache.incr(key)
-    except ValueError:  # expired between add and incr
+    except ValueError:  # expired between add and incr, or the cache dropped the add
         cache.set(key, 1, timeout=timeout)
         return 1
+    except (RedisError, OSError):
+        logger.warning("login lockout: the cache is unreachable, attempts are not counted")
+        return 0
 
 
 def _decr(key: str) -> None:
     try:
         if (cache.get(key) or 0) > 0:
             cache.decr(key)
-    except ValueError:
+    except (ValueError, RedisError, OSError):
         pass
 
 

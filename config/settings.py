@@ -179,6 +179,10 @@ PASSAPAROLA_LOGIN_LOCKOUT = {
 }
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "",
+    # allauth's flood limit on login requests is off too: the lockout already refuses a flood of
+    # guesses cheaply (before any password hash), and allauth's limits take a cache lock that
+    # fails closed, which would refuse every login while Redis is away.
+    "login": "",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",

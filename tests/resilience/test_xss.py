@@ -142,7 +142,8 @@ DOM_SCAN = r"""() => {
       if (name.startsWith("on")) { say(el, `${name}=${value}`); continue; }
       if (name === "srcdoc") { say(el, `srcdoc=${value}`); continue; }
       const squeezed = value.replace(/[\u0000-\u0020]/g, "").toLowerCase();
-      const refresh = name === "content" && /url=(javascript|data)/.test(squeezed);
+      const refresh = name === "content" && /url=(javascript|data)/.test(squeezed)
+        && (el.getAttribute("http-equiv") || "").toLowerCase() === "refresh";
       const unsafeUrl = URL_ATTRS.has(name) && DANGEROUS.test(squeezed);
       const stray = value.includes("__xss") && !URL_ATTRS.has(name) && !TEXT_ATTRS.has(name)
         && !name.startsWith("data-");
@@ -632,16 +633,18 @@ def test_the_detector_sees_payloads_that_get_through(browser: Browser) -> None:
     """The same watch and scan on pages that paste each payload in raw: they must see it."""
     watch = Watch()
     context = browser.new_context()
-    found: list[str] = []
+    seen: set[int] = set()
     try:
         watch.attach(context)
         page = context.new_page()
-        for payload in PAYLOADS:
+        for index, payload in enumerate(PAYLOADS):
             page.set_content(f"<!doctype html><title>t</title><p>{payload}</p>", wait_until="load")
             page.evaluate("() => new Promise((done) => setTimeout(done, 0))")
-            found += page.evaluate(DOM_SCAN)["found"]
+            if page.evaluate(DOM_SCAN)["found"]:
+                seen.add(payload_id(index))
     finally:
         context.close()
     ran = {int(m) for line in watch.executed for m in re.findall(r"\d+", line)}
     assert {1, 2, 3, 4, 5, 14, 15, 47, 48} <= ran, "\n".join(watch.executed)
-    assert len(found) >= 20, "\n".join(found)
+    # Those that need a click or never run in Chromium are still seen in the DOM.
+    assert {10, 12, 17, 18, 38, 39, 40, 41} <= seen, sorted(seen)

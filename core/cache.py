@@ -7,6 +7,7 @@ and the request goes on from the database. After a failure the cache is not trie
 attempt; the first failure of an outage is logged.
 
 Health checks see the errors: inside `cache_errors_raised()` the cache raises as Django's does.
+`add` answers True (a lock taken) while Redis is away, so locks and rate limits fail open.
 Counters keep Django's behaviour: `incr` and `decr` raise (a caller that counts must decide
 itself whether a missing count fails open or closed), and so does `clear`.
 """
@@ -86,7 +87,10 @@ class ResilientRedisCache(RedisCache):
     def add(
         self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
     ) -> bool:
-        return self._call(super().add, key, value, timeout, version, fallback=False)
+        # Granted while Redis is away: `add` is how locks are taken (allauth's rate limits take
+        # one per request), and a lock that can never be had would refuse every sign-up and
+        # password reset for the whole outage. Limits fail open, as every read here does.
+        return self._call(super().add, key, value, timeout, version, fallback=True)
 
     def set(
         self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None

@@ -35,7 +35,7 @@ def test_reads_miss_and_writes_are_dropped_while_redis_is_away(dead_cache) -> No
     assert dead_cache.get("k", "default") == "default"
     assert dead_cache.get_many(["a", "b"]) == {}
     assert dead_cache.has_key("k") is False
-    assert dead_cache.add("k", 1) is False
+    assert dead_cache.add("k", 1) is True  # a lock is granted: limits fail open
     assert dead_cache.set("k", 1) is None
     assert dead_cache.set_many({"a": 1, "b": 2}) == ["a", "b"]
     assert dead_cache.touch("k") is False
@@ -74,3 +74,25 @@ def test_a_reachable_redis_stores_and_answers(settings) -> None:
     assert cache.get("resilient-cache-test") == {"a": 1}
     cache.delete("resilient-cache-test")
     assert cache.get("resilient-cache-test") is None
+
+
+@pytest.mark.django_db
+def test_sign_up_and_password_reset_work_while_redis_is_away(dead_cache, client) -> None:
+    from django.urls import reverse
+
+    from accounts.models import User
+
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "outage@example.com",
+            "password1": "purple-otter-swims-at-dawn",
+            "password2": "purple-otter-swims-at-dawn",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.filter(email="outage@example.com").exists()
+
+    client.logout()
+    reset = client.post(reverse("account_reset_password"), {"email": "outage@example.com"})
+    assert reset.status_code == 302

@@ -20,6 +20,7 @@ from rest_framework.authtoken.models import Token
 from accounts.lockout import login_attempt, login_client_address
 from accounts.models import Brand, BrandInvitation, BrandMembership, User
 from accounts.selectors import OWNER_ROLES, brand_role_require
+from core.enqueue import task_enqueue
 from core.exceptions import ApplicationError, Conflict, PermissionDenied
 from core.images import image_clean
 
@@ -209,7 +210,9 @@ def brand_invitation_create(
     from accounts.tasks import brand_invitation_email_task
 
     language = translation.get_language() or settings.LANGUAGE_CODE
-    transaction.on_commit(lambda: brand_invitation_email_task.delay(invitation.pk, language))
+    transaction.on_commit(
+        lambda: task_enqueue(brand_invitation_email_task, invitation.pk, language)
+    )
     return invitation
 
 

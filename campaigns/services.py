@@ -22,6 +22,7 @@ from accounts.selectors import EDITOR_ROLES, brand_role_require
 from campaigns.formatting import rules_render
 from campaigns.models import Campaign, CampaignTerms, Prize
 from campaigns.selectors import campaign_terms_current
+from core.enqueue import task_enqueue
 from core.exceptions import ApplicationError, Conflict, application_error_from_validation
 from core.images import image_clean
 
@@ -68,7 +69,8 @@ PrizeList = Iterable[tuple[int, str]]
 def _enqueue_phase_sync() -> None:
     from campaigns.tasks import campaign_phases_sync_task
 
-    transaction.on_commit(campaign_phases_sync_task.delay)
+    # Beat runs it every 15 s anyway: this only saves the wait.
+    transaction.on_commit(lambda: task_enqueue(campaign_phases_sync_task))
 
 
 def _save_cover(campaign: Campaign, cover: IO[bytes], cover_name: str) -> None:
@@ -457,4 +459,9 @@ def campaign_phases_sync(*, now: datetime | None = None) -> PhaseSync:
         with transaction.atomic():
             if _campaign_close(campaign_id=campaign_id, now=moment):
                 closed.append(campaign_id)
+    # Winners whose email task never ran (the broker was away): tell them now, once.
+    from campaigns.winners import winners_notify, winners_notify_due
+
+    for campaign_id in winners_notify_due(now=moment):
+        winners_notify(campaign_id=campaign_id)
     return PhaseSync(opened=opened, closed=closed)

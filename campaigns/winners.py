@@ -12,7 +12,7 @@ import logging
 import random
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from campaigns.models import Campaign, FinalStanding, Winner, WinnerDraw
+from core.enqueue import task_enqueue
 from core.exceptions import ApplicationError, Conflict, PermissionDenied
 
 logger = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ def _award(
     )
     from campaigns.tasks import winners_notify_task
 
-    transaction.on_commit(lambda: winners_notify_task.delay(campaign.pk))
+    transaction.on_commit(lambda: task_enqueue(winners_notify_task, campaign.pk))
     return draw
 
 
@@ -312,7 +313,7 @@ def winners_jury_set(
     Winner.objects.bulk_create(winners)
     from campaigns.tasks import winners_notify_task
 
-    transaction.on_commit(lambda: winners_notify_task.delay(campaign.pk))
+    transaction.on_commit(lambda: task_enqueue(winners_notify_task, campaign.pk))
     return draw
 
 
@@ -334,6 +335,22 @@ def draw_verify(*, draw: WinnerDraw) -> bool:
     )
     recorded = list(draw.winners.order_by("rank").values_list("participant_id", flat=True))
     return picked == recorded
+
+
+def winners_notify_due(*, now: datetime | None = None) -> list[int]:
+    """Campaigns with a winner not yet told although the news is over two minutes old (its
+    email task never ran): `campaign_phases_sync` sends them. Winners of the last 30 days."""
+    moment = now or timezone.now()
+    return sorted(
+        set(
+            Winner.objects.filter(
+                notified_at__isnull=True,
+                disqualified_at__isnull=True,
+                created_at__gte=moment - timedelta(days=30),
+                created_at__lte=moment - timedelta(minutes=2),
+            ).values_list("campaign_id", flat=True)
+        )
+    )
 
 
 def winners_unnotified(*, campaign_id: int) -> list[Winner]:

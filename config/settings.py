@@ -399,6 +399,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 1800.0,
         "options": {"expires": 1500},
     },
+    # Thumbnails and moderation emails whose task never ran (the broker was away).
+    "submissions-sweep": {
+        "task": "submissions.tasks.submissions_sweep_task",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # Raw share hits are the outbox: counted in batches, never one task per hit.
     "share-clicks-derive": {
         "task": "sharing.tasks.clicks_derive_task",

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -158,9 +159,10 @@ def _check_entry_limit(*, campaign: Campaign, author: User) -> None:
 
 
 def _enqueue_thumbnails(submission_id: int) -> None:
+    from core.enqueue import task_enqueue
     from submissions.tasks import submission_thumbnails_task
 
-    submission_thumbnails_task.delay(submission_id)
+    task_enqueue(submission_thumbnails_task, submission_id)  # else `submissions_sweep` finds it
 
 
 @transaction.atomic
@@ -492,9 +494,10 @@ def _decide(
 
 
 def _enqueue_decision_email(decision_id: int) -> None:
+    from core.enqueue import task_enqueue
     from submissions.tasks import submission_decision_email_task
 
-    submission_decision_email_task.delay(decision_id)
+    task_enqueue(submission_decision_email_task, decision_id)  # else `submissions_sweep` does
 
 
 def _enqueue_points_sync(submission_id: int) -> None:
@@ -634,3 +637,42 @@ def submission_decision_email_send(*, decision_id: int) -> bool:
     decision.notified_at = timezone.now()
     decision.save(update_fields=["notified_at", "updated_at"])
     return True
+
+
+# --- What a lost message left undone ------------------------------------------------------------
+
+SWEEP_SETTLE = timedelta(minutes=2)
+SWEEP_BATCH = 200
+SWEEP_WINDOW = timedelta(days=7)
+
+
+def submissions_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Redo what a task that never ran left undone: thumbnails and decision emails.
+
+    The rows are the outbox (ARCHITECTURE invariant 3): a photo entry without its thumbnails,
+    an approval or rejection whose author was not told. Only rows of the last week, and at
+    least two minutes old (the task sent with them normally does the work first). Both
+    services are idempotent, so a sweep racing a late task does the work once.
+    """
+    from submissions.images import submission_thumbnails_make
+
+    moment = now or timezone.now()
+    recent = {"created_at__gte": moment - SWEEP_WINDOW, "created_at__lte": moment - SWEEP_SETTLE}
+    thumbnails = 0
+    for submission_id in (
+        Submission.objects.filter(**recent)
+        .exclude(image="")
+        .filter(Q(thumb_small="") | Q(thumb_medium="") | Q(thumb_large=""))
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    ):
+        submission_thumbnails_make(submission_id=submission_id)
+        thumbnails += 1
+    emails = 0
+    for decision_id in ModerationDecision.objects.filter(
+        **recent,
+        notified_at__isnull=True,
+        submission__isnull=False,
+        action__in=[Action.APPROVE, Action.REJECT],
+    ).values_list("pk", flat=True)[:SWEEP_BATCH]:
+        emails += submission_decision_email_send(decision_id=decision_id)
+    return {"thumbnails": thumbnails, "emails": emails}

@@ -220,3 +220,21 @@ def test_winners_are_emailed_once_in_their_language(django_capture_on_commit_cal
     assert len(mail.outbox) == 1
     assert "Congratulazioni" in mail.outbox[0].body or campaign.title in mail.outbox[0].subject
     assert Winner.objects.get(campaign=campaign).notified_at is not None
+
+
+def test_winners_whose_email_task_never_ran_are_told_by_a_later_phase_sync(
+    django_capture_on_commit_callbacks,
+) -> None:
+    campaign = _ended_campaign(winner_count=1)
+    _participant(campaign, 9, 1)
+    with django_capture_on_commit_callbacks(execute=False):  # the notify task is lost
+        campaign_phases_sync()
+    assert Winner.objects.get(campaign=campaign).notified_at is None
+
+    campaign_phases_sync()  # right away: the task may still come
+    assert mail.outbox == []
+    campaign_phases_sync(now=timezone.now() + timedelta(minutes=5))
+    campaign_phases_sync(now=timezone.now() + timedelta(minutes=6))
+
+    assert len(mail.outbox) == 1
+    assert Winner.objects.get(campaign=campaign).notified_at is not None

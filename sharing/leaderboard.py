@@ -160,6 +160,40 @@ def _redis_worked() -> None:
         with _health_lock:
             _health["warned"] = False
         logger.info("leaderboard: Redis answers again")
+    if _stale:
+        _stale_forget()
+
+
+# Campaigns whose pushes this process could not make (Redis failing, or skipped while it was
+# marked down). Redis may come back without a restart, or from a snapshot, with its `ready`
+# marker and a board missing those pushes: once it answers again their marker is deleted, so
+# readers answer from the database and ask for a rebuild (which derives and reloads all).
+_stale: set[int] = set()
+
+
+def _push_lost(campaign_id: int) -> None:
+    if getattr(settings, "REDIS_URL", "") and getattr(
+        settings, "PASSAPAROLA_LEADERBOARD_REDIS", True
+    ):
+        with _health_lock:
+            _stale.add(campaign_id)
+
+
+def _stale_forget() -> None:
+    client = redis_client()
+    if client is None:
+        return
+    with _health_lock:
+        stale = sorted(_stale)
+        _stale.clear()
+    try:
+        client.delete(*(_keys(campaign_id)["ready"] for campaign_id in stale))
+    except redis.RedisError as exc:
+        with _health_lock:
+            _stale.update(stale)
+        _redis_failed(exc, "marking boards for a rebuild")
+        return
+    logger.info("leaderboard: boards of campaigns %s will be rebuilt (pushes lost)", stale)
 
 
 # Apply versioned updates: ARGV holds groups of (id, member, score, version); an empty score
@@ -252,7 +286,10 @@ def standings_push(campaign_id: int, standings: Iterable[Standing]) -> None:
     """
     client = redis_client()
     rows = list(standings)
-    if client is None or not rows:
+    if not rows:
+        return
+    if client is None:
+        _push_lost(campaign_id)
         return
     keys = _keys(campaign_id)
     groups = [
@@ -272,6 +309,7 @@ def standings_push(campaign_id: int, standings: Iterable[Standing]) -> None:
                 args=_push_args(groups[start : start + 1000]),
             )
     except redis.RedisError as exc:
+        _push_lost(campaign_id)
         _redis_failed(exc, "pushing standings")
     else:
         _redis_worked()
@@ -288,6 +326,7 @@ def entry_push(
     """
     client = redis_client()
     if client is None:
+        _push_lost(campaign_id)
         return
     keys = _keys(campaign_id)
     score = -likes if listed and likes > 0 else None
@@ -297,6 +336,7 @@ def entry_push(
             args=_push_args([(submission_id, f"{submission_id:012d}", score, version)]),
         )
     except redis.RedisError as exc:
+        _push_lost(campaign_id)
         _redis_failed(exc, "pushing an entry")
     else:
         _redis_worked()
@@ -318,12 +358,15 @@ def _ask_rebuild(client: redis.Redis, campaign_id: int) -> None:
     except redis.RedisError as exc:
         _redis_failed(exc, "asking for a rebuild")
         return
+    from core.enqueue import task_enqueue
     from sharing.tasks import leaderboard_redis_rebuild_task
 
-    try:
-        leaderboard_redis_rebuild_task.delay(campaign_id)
-    except Exception:  # the broker is down: the periodic rebuild will do it
-        logger.exception("leaderboard: could not enqueue the rebuild of campaign %s", campaign_id)
+    if not task_enqueue(leaderboard_redis_rebuild_task, campaign_id):
+        # The broker is away: let the next reader ask again rather than wait out the minute.
+        try:
+            client.delete(_keys(campaign_id)["rebuilding"])
+        except redis.RedisError as exc:
+            _redis_failed(exc, "asking for a rebuild")
 
 
 # --- Rebuild -------------------------------------------------------------------------------------

@@ -359,3 +359,29 @@ def test_a_closed_campaigns_keys_expire_and_an_open_ones_do_not(campaign, award,
     assert len(ttls) >= 3  # the players, their versions, and the ready marker
     assert all(3500 < ttl <= 3600 for ttl in ttls.values()), ttls
     assert [row.points for row in leaderboard_top(campaign=campaign)] == [3]
+
+
+@pytest.mark.redis
+def test_pushes_lost_while_redis_failed_send_readers_to_the_database_until_rebuilt(
+    campaign, award, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.PASSAPAROLA_LEADERBOARD_REDIS = True
+    leader, chaser = UserFactory.create_batch(2)
+    award(campaign, leader, 5)
+    award(campaign, chaser, 3)
+    assert leaderboard_redis_rebuild(campaign_id=campaign.pk)
+
+    leaderboard._health["down_until"] = float("inf")  # Redis failing: this push is skipped
+    with django_capture_on_commit_callbacks(execute=True):
+        award(campaign, chaser, 10)
+    assert campaign.pk in leaderboard._stale
+    leaderboard._health["down_until"] = 0.0  # back, with the old board and its ready marker
+
+    top = leaderboard_top(campaign=campaign)  # Redis answers: the lost push is noticed
+
+    assert [(r.participant_id, r.points) for r in top][:1] in ([(leader.pk, 5)], [])
+    assert not leaderboard._stale
+    fresh = leaderboard_top(campaign=campaign)  # the marker is gone: the database answers
+    assert [(r.participant_id, r.points) for r in fresh] == [(chaser.pk, 13), (leader.pk, 5)]
+    assert leaderboard_redis_rebuild(campaign_id=campaign.pk)
+    assert [r.participant_id for r in leaderboard_top(campaign=campaign)] == [chaser.pk, leader.pk]

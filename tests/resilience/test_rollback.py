@@ -34,7 +34,7 @@ from tests.resilience.workers import wait_for, worker_fleet
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
-WRITES = scale(400, 10_000)
+WRITES = scale(300, 10_000)
 THREADS = scale(2, 4)  # writers, each on its own entries and fans
 WORKERS = scale(1, 2)
 ROLLED_BACK_EVERY = 10

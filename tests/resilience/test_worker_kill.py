@@ -44,7 +44,7 @@ from tests.resilience.workers import WorkerFleet, broker, wait_for, worker_fleet
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
-DURATION = scale(12, 150)  # seconds of traffic
+DURATION = scale(10, 150)  # seconds of traffic
 KILLS = scale(3, 12)
 THREADS = scale(4, 6)
 # Sustained, not a flood: each like thread and each visiting thread keeps to a steady rate.

@@ -153,7 +153,8 @@ def where_batches_spend(*, campaign_id: int, batch: int) -> dict[str, Any]:
 
     reset(campaign_id)
     steps = [
-        (clicks, "_derive_batch", "verdicts, clicks and ledger lines (one transaction a batch)"),
+        # The batch's transaction holds all of it: the three steps below are inside it.
+        (clicks, "_derive_batch", "a whole batch (one transaction; includes the steps below)"),
         (clicks, "standings_refresh", "standings_refresh (per batch and campaign)"),
         (notifications, "shares_reach", "shares_reach (one query per touched sharer)"),
         (notifications, "notify_reach", "notify_reach (per touched sharer)"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -118,15 +118,23 @@ def campaign_get_public(
     user: User | None = None,
     with_counts: bool = True,
     with_prizes: bool | None = None,
+    only: Sequence[str] | None = None,
 ) -> Campaign:
     """A published campaign for anyone; a draft only for its brand's members (preview).
 
     `with_counts=False` skips counting its approved entries, which scans every entry of the
     campaign (seconds at a million): pages and endpoints that do not show the count pass it.
-    Prizes are prefetched along with the counts unless `with_prizes` says otherwise.
+    Prizes are prefetched along with the counts unless `with_prizes` says otherwise. `only`
+    loads just those fields (and not the brand), for hot endpoints that read a few: building
+    the whole campaign and its brand cost more than the rest of the leaderboard request.
     """
     campaigns = Campaign.objects.filter(slug=slug)
-    campaigns = _with_entry_count(campaigns) if with_counts else campaigns.select_related("brand")
+    if only:
+        campaigns = campaigns.only("id", "slug", "status", "brand_id", *only)
+    elif with_counts:
+        campaigns = _with_entry_count(campaigns)
+    else:
+        campaigns = campaigns.select_related("brand")
     if with_counts if with_prizes is None else with_prizes:
         campaigns = campaigns.prefetch_related("prizes")
     campaign = campaigns.first()

@@ -32,6 +32,8 @@ from sharing.selectors import (
     points_statement,
 )
 
+# What `leaderboard_for_viewer` reads of the campaign (its phase, display rules and freeze).
+BOARD_FIELDS = ("starts_at", "ends_at", "hide_live_counts", "leaderboard_freeze_hours")
 LIMIT_MAX = getattr(settings, "PASSAPAROLA_LEADERBOARD_LIMIT_MAX", LIMIT_MAX_DEFAULT)
 STATES = [
     BoardState.NOT_STARTED,
@@ -167,7 +169,9 @@ class CampaignLeaderboardApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         query = LeaderboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        campaign = campaign_get_public(slug=slug, user=request.user, with_counts=False)
+        campaign = campaign_get_public(
+            slug=slug, user=request.user, with_counts=False, only=BOARD_FIELDS
+        )
         board = leaderboard_for_viewer(
             campaign=campaign, viewer=request.user, limit=query.validated_data["limit"]
         )

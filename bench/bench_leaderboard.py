@@ -79,6 +79,7 @@ def endpoint_breakdown(*, boards: dict[int, Any], budget: float) -> dict:
 
     from accounts.models import User
     from campaigns.selectors import campaign_get_public
+    from sharing.leaderboard_api import BOARD_FIELDS
     from sharing.selectors import leaderboard_for_viewer
 
     client = Client(HTTP_HOST=harness.LOOPBACK)
@@ -95,7 +96,7 @@ def endpoint_breakdown(*, boards: dict[int, Any], budget: float) -> dict:
         )
         calls[f"campaign_get_public @{size:,} (the endpoint's lookup)"] = (
             lambda i, slug=campaign.slug: campaign_get_public(
-                slug=slug, user=viewer, with_counts=False
+                slug=slug, user=viewer, with_counts=False, only=BOARD_FIELDS
             )
         )
         if size == min(boards):

@@ -109,8 +109,8 @@ def _like_insert_if_allowed(*, user: User, submission_id: int) -> Like | None:
     autocommit it is one round trip and commits itself. None when nothing was inserted: then
     `like_create` finds out which rule refused (tests hold the two in agreement).
     """
-    if not (user.is_authenticated and user.is_active):
-        return None
+    if not (user.is_authenticated and user.is_active) or not 0 < submission_id < 2**63:
+        return None  # (an id no row can have: the ORM's lookup answers it with a 404)
     now = timezone.now()
     ops = connection.ops
     stamp = ops.adapt_datetimefield_value(now)

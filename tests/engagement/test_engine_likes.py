@@ -206,9 +206,10 @@ def test_liking_twice_by_id_returns_the_live_like(entry, fan) -> None:
     assert Like.objects.count() == 1
 
 
-def test_liking_a_missing_entry_by_id_is_404(fan) -> None:
+@pytest.mark.parametrize("submission_id", [987654321, 0, 2**63, 10**30])
+def test_liking_a_missing_entry_by_id_is_404(fan, submission_id) -> None:
     with pytest.raises(Http404):
-        like_submit(user=fan, submission_id=987654321)
+        like_submit(user=fan, submission_id=submission_id)
 
 
 def test_a_brand_member_of_another_brand_may_like(entry, fan) -> None:

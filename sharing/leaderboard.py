@@ -636,27 +636,38 @@ def _campaign_id(campaign: Campaign | int) -> int:
     return campaign if isinstance(campaign, int) else campaign.pk
 
 
+def _ready_window(campaign_id: int, name: str, limit: int, *, doing: str) -> list | None:
+    """The first `limit` members of one of the campaign's sorted sets, with their scores; None
+    when the database must answer (no Redis, Redis failing, or the board not built: then a
+    rebuild is asked for)."""
+    client = redis_client()
+    if client is None:
+        return None
+    keys = _keys(campaign_id)
+    try:
+        pipe = client.pipeline(transaction=False)
+        pipe.exists(keys["ready"])
+        pipe.zrange(keys[name], 0, limit - 1, withscores=True)
+        ready, window = pipe.execute()
+    except redis.RedisError as exc:
+        _redis_failed(exc, doing)
+        return None
+    _redis_worked()
+    if not ready:
+        _ask_rebuild(client, campaign_id)
+        return None
+    return window
+
+
 def leaderboard_top(*, campaign: Campaign | int, limit: int = 50) -> list[StandingRow]:
     """The first `limit` lines of a campaign's leaderboard (Redis, else the database)."""
     campaign_id = _campaign_id(campaign)
     if limit <= 0:
         return []
-    client = redis_client()
-    if client is not None:
-        keys = _keys(campaign_id)
-        try:
-            pipe = client.pipeline(transaction=False)
-            pipe.exists(keys["ready"])
-            pipe.zrange(keys["players"], 0, limit - 1, withscores=True)
-            ready, window = pipe.execute()
-        except redis.RedisError as exc:
-            _redis_failed(exc, "reading the top")
-        else:
-            _redis_worked()
-            if ready:
-                flat = [str(x) for pair in window for x in (pair[0], pair[1])]
-                return _rows_from_window(flat, first_rank=1, first_index=0)
-            _ask_rebuild(client, campaign_id)
+    window = _ready_window(campaign_id, "players", limit, doing="reading the top")
+    if window is not None:
+        flat = [str(x) for pair in window for x in (pair[0], pair[1])]
+        return _rows_from_window(flat, first_rank=1, first_index=0)
     return leaderboard_top_db(campaign_id=campaign_id, limit=limit)
 
 
@@ -698,29 +709,17 @@ def top_entries_by_likes(*, campaign: Campaign | int, limit: int = 10) -> list[E
     campaign_id = _campaign_id(campaign)
     if limit <= 0:
         return []
-    client = redis_client()
-    if client is not None:
-        keys = _keys(campaign_id)
-        try:
-            pipe = client.pipeline(transaction=False)
-            pipe.exists(keys["ready"])
-            pipe.zrange(keys["entries"], 0, limit - 1, withscores=True)
-            ready, window = pipe.execute()
-        except redis.RedisError as exc:
-            _redis_failed(exc, "reading the top entries")
-        else:
-            _redis_worked()
-            if ready:
-                ids = [int(member) for member, _score in window]
-                likes = [-int(score) for _member, score in window]
-                loaded = Submission.objects.select_related("author").in_bulk(ids)
-                ranks = competition_ranks(likes, first_rank=1, first_index=0)
-                return [
-                    EntryRow(rank=rank, submission=loaded[sid], likes=count)
-                    for sid, count, rank in zip(ids, likes, ranks, strict=True)
-                    if sid in loaded
-                ]
-            _ask_rebuild(client, campaign_id)
+    window = _ready_window(campaign_id, "entries", limit, doing="reading the top entries")
+    if window is not None:
+        ids = [int(member) for member, _score in window]
+        likes = [-int(score) for _member, score in window]
+        loaded = Submission.objects.select_related("author").in_bulk(ids)
+        ranks = competition_ranks(likes, first_rank=1, first_index=0)
+        return [
+            EntryRow(rank=rank, submission=loaded[sid], likes=count)
+            for sid, count, rank in zip(ids, likes, ranks, strict=True)
+            if sid in loaded
+        ]
     return top_entries_db(campaign_id=campaign_id, limit=limit)
 
 

@@ -76,6 +76,18 @@ def test_a_reachable_redis_stores_and_answers(settings) -> None:
     assert cache.get("resilient-cache-test") is None
 
 
+@pytest.mark.redis
+def test_the_cache_keeps_one_redis_client_instead_of_one_per_call() -> None:
+    cache = caches["default"]
+    first = cache._cache.get_client("k", write=True)
+
+    for n in range(3):
+        cache.set(f"resilient-cache-test-{n}", n, timeout=5)
+        assert cache.get(f"resilient-cache-test-{n}") == n
+        assert cache._cache.get_client("k", write=True) is first
+    cache.delete_many([f"resilient-cache-test-{n}" for n in range(3)])
+
+
 @pytest.mark.django_db
 def test_sign_up_and_password_reset_work_while_redis_is_away(dead_cache, client) -> None:
     from django.urls import reverse

@@ -42,7 +42,7 @@ def like_breakdown(*, people: range, entries: list[int], tokens: dict[int, str])
     from rest_framework.authtoken.models import Token
 
     from accounts.models import User
-    from sharing.points import enqueue_points_sync
+    from sharing.points import likes_derive_request
     from submissions import likes
     from submissions.models import Like
     from submissions.selectors import submission_get_public
@@ -76,7 +76,9 @@ def like_breakdown(*, people: range, entries: list[int], tokens: dict[int, str])
                 likes._like_insert_if_allowed(user=users[next(fresh)], submission_id=entry.pk)
             ),
             "reference: Like.objects.create() in its transaction": insert,
-            "enqueue of the derivation task (.delay)": lambda i: enqueue_points_sync(entry.pk),
+            "derivation request (SET NX; publishes only if none pending)": lambda i: (
+                likes_derive_request()
+            ),
         },
         iterations=400,
     )
@@ -329,16 +331,17 @@ def main() -> int:
                 )
         if enqueued is not None:
             report.check(
-                "one derivation task enqueued per like",
-                enqueued == likes_total,
-                f"{enqueued} tasks in the queue, {likes_total} likes (no worker consumes them "
-                "during the run)",
+                "the likes' derivation is queued, in batches",
+                1 <= enqueued <= likes_total,
+                f"{enqueued} likes_derive_task in the queue for {likes_total} likes (no worker "
+                "consumes them during the run; a like sends one only when none is pending, "
+                "and the pending mark lasts 10 s)",
             )
     else:
         report.check(
             "like endpoint present", False, "POST /api/v1/submissions/{id}/like/ is not routed yet"
         )
-    for table in ("pgb_like", "pgb_like_fk"):
+    for table in ("pgb_like", "pgb_like_fk") if pg else ():  # (none with --pgbench-rounds 0)
         hot_tps = sum(r["tps"] for r in pg[f"{table} hot"]) / len(pg[f"{table} hot"])
         spread_tps = sum(r["tps"] for r in pg[f"{table} spread"]) / len(pg[f"{table} spread"])
         shape = "unique (a, b)" if table == "pgb_like" else "unique (a, b) + FK + index on b"

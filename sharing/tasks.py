@@ -21,6 +21,30 @@ def submission_points_sync_task(submission_id: int) -> None:
     submission_points_sync(submission_id=submission_id)
 
 
+LIKES_DERIVE_BUDGET_SECONDS = 20.0
+
+
+@shared_task(**RELIABLE_TASK)
+def likes_derive_task() -> int:
+    """Sent after likes commit (`likes_derive_request`, one for a burst): derive them, in batches.
+
+    Loops while full batches keep coming and the time budget lasts; whatever is left asks for
+    a run of its own or is found by the sweep. Returns the entries derived.
+    """
+    import time
+
+    from sharing.points import LIKES_DERIVE_BATCH, likes_derive
+
+    deadline = time.monotonic() + LIKES_DERIVE_BUDGET_SECONDS
+    total = 0
+    while True:
+        result = likes_derive(limit=LIKES_DERIVE_BATCH)
+        total += len(result.submission_ids)
+        seen = len(result.submission_ids) + len(result.failed)
+        if seen < LIKES_DERIVE_BATCH or time.monotonic() >= deadline:
+            return total
+
+
 @shared_task(**RELIABLE_TASK)
 def leaderboard_rebuild_task(campaign_id: int) -> None:
     """Recompute one campaign's standings from the ledger, repair its counters, rebuild Redis."""

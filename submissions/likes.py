@@ -1,7 +1,8 @@
 """Likes: the hottest write of the product, kept to one statement and an enqueue.
 
 A like is a fact written in the request; its points, the entry's like count and the leaderboard
-are derived after commit by `sharing.points.submission_points_sync` (ARCHITECTURE invariant 4).
+are derived after commit by `sharing.points.submission_points_sync`, for every entry with new
+likes at once (`sharing.points.likes_derive`; ARCHITECTURE invariant 4).
 Liking twice is not an error: the second call returns the live like (idempotent, so a double
 click or a retried request is harmless). Unliking what is not liked returns None, likewise.
 """
@@ -21,10 +22,11 @@ from submissions.models import Like, Submission
 from submissions.selectors import submission_get_public
 
 
-def _enqueue(submission_id: int) -> None:
-    from sharing.points import enqueue_points_sync
+def _derive_later() -> None:
+    """Ask for the like's derivation: likes are derived in batches (`likes_derive_request`)."""
+    from sharing.points import likes_derive_request
 
-    enqueue_points_sync(submission_id)
+    likes_derive_request()
 
 
 def _require_open(campaign: Campaign) -> None:
@@ -96,7 +98,7 @@ def like_create(*, user: User, submission: Submission) -> Like:
         if live is None:  # not the one-like constraint: the entry itself went away
             raise ApplicationError(_("This entry cannot be liked."), code="not_likeable") from None
         return live
-    transaction.on_commit(lambda: _enqueue(submission.pk))
+    transaction.on_commit(_derive_later)
     return like
 
 
@@ -153,7 +155,7 @@ def like_submit(*, user: User, submission_id: int) -> tuple[Like, bool]:
     """
     like = _like_insert_if_allowed(user=user, submission_id=submission_id)
     if like is not None:
-        transaction.on_commit(lambda: _enqueue(submission_id))
+        transaction.on_commit(_derive_later)
         return like, True
     submission = submission_get_public(submission_id=submission_id, user=user)
     started = timezone.now()
@@ -185,5 +187,5 @@ def like_remove(*, user: User, submission: Submission) -> Like | None:
     )
     if not rows:
         return None
-    transaction.on_commit(lambda: _enqueue(submission.pk))
+    transaction.on_commit(_derive_later)
     return rows[0]

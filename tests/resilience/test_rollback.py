@@ -43,6 +43,7 @@ FANS = scale(30, 120)
 DRAIN_TIMEOUT = scale(90, 600)
 KINDS = ["like"] * 3 + ["unlike"] * 2 + ["comment"] * 2 + ["moderation"] + ["share"] * 2
 POINTS_TASK = "sharing.tasks.submission_points_sync_task"
+LIKES_TASK = "sharing.tasks.likes_derive_task"
 EMAIL_TASK = "submissions.tasks.submission_decision_email_task"
 State = Submission.State
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -181,14 +182,12 @@ def test_rolled_back_writes_enqueue_nothing_and_no_task_meets_a_missing_row(
     ids = [e.pk for e in entries]
     likes = Like.objects.filter(submission_id__in=ids)
     decisions = ModerationDecision.objects.filter(submission_id__in=ids)
-    # What the committed facts call for: one derivation per like, per unlike, per decision;
-    # one email per decision. Nothing for a rolled-back write.
-    want_points = Counter(likes.values_list("submission_id", flat=True))
-    want_points.update(
-        likes.filter(removed_at__isnull=False).values_list("submission_id", flat=True)
-    )
-    want_points.update(decisions.values_list("submission_id", flat=True))
+    # What the committed facts call for: one derivation per decision, one email per decision,
+    # and for likes and unlikes at least one batch, never more than one per committed like or
+    # unlike (a like finding a batch already queued sends none). Nothing for a rolled-back write.
+    want_points = Counter(decisions.values_list("submission_id", flat=True))
     got_points = Counter(args[0] for name, _id, args in runs if name == POINTS_TASK)
+    like_batches = sum(1 for name, _id, _args in runs if name == LIKES_TASK)
     got_emails = sorted(args[0] for name, _id, args in runs if name == EMAIL_TASK)
 
     assert likes.count() == outcome["like"]
@@ -197,6 +196,7 @@ def test_rolled_back_writes_enqueue_nothing_and_no_task_meets_a_missing_row(
     assert Comment.objects.filter(submission_id__in=ids).count() == outcome["comment"]
     assert ShareHit.objects.count() == outcome["share"]
     assert got_points == want_points
+    assert 1 <= like_batches <= outcome["like"] + outcome["unlike"]
     assert got_emails == sorted(decisions.values_list("pk", flat=True))
     assert len({task_id for _n, task_id, _a in runs}) == len(runs)  # each ran once
     assert log.count(" succeeded in ") == len(runs)
@@ -215,6 +215,7 @@ def test_rolled_back_writes_enqueue_nothing_and_no_task_meets_a_missing_row(
         result="tasks run = committed facts' derivations; 0 task errors; 0 FailedTask",
         lost=0,
         tasks_run=len(runs),
+        like_batches=like_batches,
         refused=dict(refusals),
         writes_per_second=round(WRITES / writing, 1),
         seconds_to_drain=round(drained, 1),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -14,6 +16,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from campaigns.models import Campaign
+from submissions.api import LikeSerializer, like_data
 from submissions.models import Like, Submission
 from tests.factories import CampaignFactory, LikeFactory, SubmissionFactory, UserFactory
 
@@ -236,6 +239,30 @@ def test_api_like_takes_no_input(entry, fan):
 
     assert "user" in error["fields"]
     assert _live_likes(entry) == 0
+
+
+@pytest.mark.parametrize("body", ["[]", "null", "0", '""', "[1]", '"x"'])
+def test_api_like_refuses_a_body_that_is_not_an_object(entry, fan, body):
+    response = _api(fan).post(_api_url(entry), body, content_type="application/json")
+
+    _error(response, 400, "invalid")
+    assert _live_likes(entry) == 0
+
+
+@pytest.mark.parametrize(
+    "liked_at",
+    [
+        None,
+        datetime(2026, 11, 26, 9, 30, 1, 123456, tzinfo=UTC),
+        datetime(2026, 11, 26, 10, 30, tzinfo=ZoneInfo("Europe/Rome")),
+    ],
+)
+def test_the_hand_built_like_body_is_what_the_documented_serializer_renders(liked_at):
+    body = like_data(entry=42, liked_at=liked_at)
+
+    expected = LikeSerializer({"entry": 42, "liked": liked_at is not None, "liked_at": liked_at})
+    assert body == expected.data
+    assert json.dumps(body)  # plain JSON types only
 
 
 def test_api_works_with_the_browser_session_and_its_csrf_token(entry, fan):

@@ -103,14 +103,29 @@ _HIT_COLUMNS = (
 )
 
 
-def _hit_insert_sql() -> str:
+def _hit_insert_sql(*, relaxed: bool) -> str:
+    """The hit's INSERT; `relaxed` (PostgreSQL, autocommit only) commits it without a WAL flush.
+
+    A relaxed insert sets `synchronous_commit = off` for its own implicit transaction (the
+    `set_config(..., true)` in the CTE ends with it; PostgreSQL applies the value in force when
+    a transaction commits), so the redirect does not wait for the disk. See `share_hit_record`.
+    """
     ops = connection.ops
     columns = ", ".join(ops.quote_name(column) for column in _HIT_COLUMNS)
     marks = ", ".join(["%s"] * len(_HIT_COLUMNS))
-    return (
-        f"INSERT INTO {ops.quote_name(ShareHit._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES ({marks}) RETURNING {ops.quote_name('id')}"
-    )
+    table = ops.quote_name(ShareHit._meta.db_table)
+    returning = f"RETURNING {ops.quote_name('id')}"
+    if relaxed:
+        return (
+            "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)) "  # noqa: S608
+            f"INSERT INTO {table} ({columns}) SELECT {marks} FROM relaxed {returning}"
+        )
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks}) {returning}"  # noqa: S608
+
+
+def _hit_commit_relaxed() -> bool:
+    """Whether the hit's INSERT commits by itself on PostgreSQL (no transaction around it)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 def share_hit_record(*, request: HttpRequest, target: ShareTarget, now: datetime) -> ShareHit:
@@ -123,6 +138,13 @@ def share_hit_record(*, request: HttpRequest, target: ShareTarget, now: datetime
     The statement is written out rather than built by the ORM: this is the redirect's only
     write, and compiling an INSERT per hit cost more than the rest of the redirect.
     IntegrityError when the link no longer exists (the caller's cached target was stale).
+
+    Durability (docs/architecture.md, "Share hits commit asynchronously"): in autocommit on
+    PostgreSQL the hit commits with `synchronous_commit = off`, for this statement alone. It
+    is visible at once and can never be half written; only a crash of the database server
+    itself, within a fraction of a second after the hit, could lose it. Anything derived from
+    the hit commits durably and flushes the WAL up to it, so no counted click or point ever
+    outlives its hit. Inside a transaction the hit commits with that transaction, as usual.
     """
     channel = request.GET.get("c", "")
     if channel not in ShareHit.Channel.values:
@@ -142,7 +164,7 @@ def share_hit_record(*, request: HttpRequest, target: ShareTarget, now: datetime
     values = [getattr(hit, column) for column in _HIT_COLUMNS]
     values[1] = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(_hit_insert_sql(), values)
+        cursor.execute(_hit_insert_sql(relaxed=_hit_commit_relaxed()), values)
         hit.pk = cursor.fetchone()[0]
     hit._state.adding = False
     return hit

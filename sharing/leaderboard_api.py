@@ -28,12 +28,11 @@ from sharing.selectors import (
     LIMIT_MAX_DEFAULT,
     BoardState,
     LeaderboardView,
+    leaderboard_campaign_get,
     leaderboard_for_viewer,
     points_statement,
 )
 
-# What `leaderboard_for_viewer` reads of the campaign (its phase, display rules and freeze).
-BOARD_FIELDS = ("starts_at", "ends_at", "hide_live_counts", "leaderboard_freeze_hours")
 LIMIT_MAX = getattr(settings, "PASSAPAROLA_LEADERBOARD_LIMIT_MAX", LIMIT_MAX_DEFAULT)
 STATES = [
     BoardState.NOT_STARTED,
@@ -169,9 +168,7 @@ class CampaignLeaderboardApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         query = LeaderboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        campaign = campaign_get_public(
-            slug=slug, user=request.user, with_counts=False, only=BOARD_FIELDS
-        )
+        campaign = leaderboard_campaign_get(slug=slug, viewer=request.user)
         board = leaderboard_for_viewer(
             campaign=campaign, viewer=request.user, limit=query.validated_data["limit"]
         )

@@ -26,6 +26,8 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import brands_for_user
 from campaigns.models import Campaign
+from campaigns.selectors import campaign_get_public
+from core.local_cache import LocalCache
 from sharing import leaderboard
 from sharing.leaderboard import EntryRow, StandingRow
 from sharing.ledger import to_ms
@@ -34,6 +36,17 @@ from submissions.models import Like
 
 LIMIT_MAX_DEFAULT = 100
 FROZEN_SETTLE = timedelta(minutes=5)
+# What `leaderboard_for_viewer` reads of the campaign (its phase, display rules and freeze).
+BOARD_FIELDS = ("starts_at", "ends_at", "hide_live_counts", "leaderboard_freeze_hours")
+
+# The parts of a board every viewer shares, kept in each process for a moment (see
+# `_shared_board`): the top lines and entries, and the published campaigns they belong to.
+_shared_parts = LocalCache(max_entries=512)
+_board_campaigns = LocalCache(max_entries=512)
+
+
+def _shared_seconds() -> float:
+    return getattr(settings, "PASSAPAROLA_LEADERBOARD_SHARED_SECONDS", 2)
 
 
 class BoardState:
@@ -60,6 +73,25 @@ class LeaderboardView:
     @property
     def visible(self) -> bool:
         return self.state in (BoardState.LIVE, BoardState.FROZEN, BoardState.FINAL)
+
+
+def leaderboard_campaign_get(*, slug: str, viewer: User | None) -> Campaign:
+    """The campaign behind a leaderboard request, loaded with only what a board reads.
+
+    `campaign_get_public` (a draft only for its brand's members, Http404 otherwise), with a
+    published campaign, which anyone may see, reused by this process for
+    PASSAPAROLA_LEADERBOARD_SHARED_SECONDS: a board polled by everyone watching it costs no
+    campaign read a request. A change to its dates or display rules, or its withdrawal, shows
+    that many seconds late, as the shared top lines do.
+    """
+    seconds = _shared_seconds()
+    campaign = _board_campaigns.get(slug) if seconds > 0 else None
+    if campaign is not None:
+        return campaign
+    campaign = campaign_get_public(slug=slug, user=viewer, with_counts=False, only=BOARD_FIELDS)
+    if campaign.status == Campaign.Status.PUBLISHED:
+        _board_campaigns.set(slug, campaign, seconds=seconds)
+    return campaign
 
 
 def _is_brand_member(*, viewer: User | None, campaign: Campaign) -> bool:
@@ -196,22 +228,20 @@ def _shared_board(
     """The top lines and the top entries: the part of a board every viewer shares.
 
     A popular campaign's board is polled by everyone watching it, so this part is kept in the
-    cache for PASSAPAROLA_LEADERBOARD_SHARED_SECONDS (2 s by default; 0 turns it off): one
-    viewer a moment reads Redis and names the lines, the others reuse that answer. The
-    viewer's own line is always read fresh.
+    memory of each process for PASSAPAROLA_LEADERBOARD_SHARED_SECONDS (2 s by default; 0 turns
+    it off): one viewer a moment reads Redis and names the lines, the others reuse that answer
+    without even a trip to the cache. The viewer's own line is always read fresh.
     """
-    seconds = getattr(settings, "PASSAPAROLA_LEADERBOARD_SHARED_SECONDS", 2)
-    key = f"lb-shared:{campaign.pk}:{limit}:{entries_limit}"
-    if seconds > 0:
-        shared = cache.get(key)
-        if shared is not None:
-            return shared
+    seconds = _shared_seconds()
+    key = (campaign.pk, limit, entries_limit)
+    shared = _shared_parts.get(key) if seconds > 0 else None
+    if shared is not None:
+        return shared
     shared = (
         leaderboard.leaderboard_top(campaign=campaign, limit=limit),
         leaderboard.top_entries_by_likes(campaign=campaign, limit=entries_limit),
     )
-    if seconds > 0:
-        cache.set(key, shared, timeout=seconds)
+    _shared_parts.set(key, shared, seconds=seconds)
     return shared
 
 

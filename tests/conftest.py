@@ -156,6 +156,9 @@ def _fresh_leaderboards(settings) -> None:
     copies turn them on."""
     settings.PASSAPAROLA_LEADERBOARD_SHARED_SECONDS = 0
     settings.PASSAPAROLA_PUBLIC_LISTS_SECONDS = 0
+    from core.local_cache import local_caches_clear
+
+    local_caches_clear()
     from sharing import leaderboard
 
     leaderboard._stale.clear()  # lost pushes of another test's campaigns are not this test's

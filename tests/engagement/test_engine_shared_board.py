@@ -7,13 +7,16 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from campaigns.models import Campaign
+from core.local_cache import local_caches_clear
 from sharing.leaderboard_api import LeaderboardSerializer, leaderboard_data
-from sharing.selectors import BoardState, leaderboard_for_viewer
+from sharing.selectors import BoardState, leaderboard_campaign_get, leaderboard_for_viewer
 from submissions.likes import like_create
-from tests.factories import CampaignFactory, SubmissionFactory, UserFactory
+from tests.factories import CampaignFactory, MembershipFactory, SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +90,32 @@ def test_the_frozen_body_is_the_serializers(award, database_only) -> None:
     body = leaderboard_data(board)
     assert body["frozen_at"].endswith("Z")
     _body_equals_serializer(board)
+
+
+def test_a_published_campaign_is_reused_for_a_moment(settings) -> None:
+    settings.PASSAPAROLA_LEADERBOARD_SHARED_SECONDS = 60
+    campaign = CampaignFactory()
+    first = leaderboard_campaign_get(slug=campaign.slug, viewer=None)
+
+    Campaign.objects.filter(pk=campaign.pk).update(hide_live_counts=True)
+    someone = UserFactory()
+    with CaptureQueriesContext(connection) as queries:
+        again = leaderboard_campaign_get(slug=campaign.slug, viewer=someone)
+
+    assert again is first
+    assert len(queries) == 0
+    settings.PASSAPAROLA_LEADERBOARD_SHARED_SECONDS = 0
+    local_caches_clear()
+    assert leaderboard_campaign_get(slug=campaign.slug, viewer=None).hide_live_counts is True
+
+
+def test_a_draft_is_never_reused_and_stays_hidden_from_outsiders(settings) -> None:
+    settings.PASSAPAROLA_LEADERBOARD_SHARED_SECONDS = 60
+    draft = CampaignFactory(status=Campaign.Status.DRAFT)
+    member = MembershipFactory(brand=draft.brand).user
+
+    assert leaderboard_campaign_get(slug=draft.slug, viewer=member).pk == draft.pk
+    with pytest.raises(Http404):
+        leaderboard_campaign_get(slug=draft.slug, viewer=UserFactory())
+    with pytest.raises(Http404):
+        leaderboard_campaign_get(slug=draft.slug, viewer=None)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import redis
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import Rank
 from django.utils import timezone
@@ -125,6 +126,7 @@ def _keys(campaign_id: int) -> dict[str, str]:
         "entries_m": f"{base}:entries:m",
         "ready": f"{base}:ready",
         "rebuilding": f"{base}:rebuilding",
+        "names": f"{base}:names",
     }
 
 
@@ -238,8 +240,19 @@ local span = tonumber(ARGV[2])
 local lo = math.max(0, pos - span)
 local window = redis.call('ZRANGE', KEYS[1], lo, pos + span, 'WITHSCORES')
 local above = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. window[2])
-return {lo, pos, above, window}
+local ids = {}
+for i = 1, #window, 2 do
+  local m = window[i]
+  ids[#ids + 1] = tostring(tonumber(string.sub(m, string.find(m, ':', 1, true) + 1)))
+end
+local names = redis.call('HMGET', KEYS[4], unpack(ids))
+return {lo, pos, above, window, names}
 """
+
+# Display names of the people in viewers' windows, per campaign, filled as windows are read:
+# the whole hash expires NAMES_SECONDS after it was started, and a changed name is forgotten at
+# once (`names_forget`), so a rename shows immediately and nothing stays for long.
+NAMES_SECONDS = 300
 
 _scripts: dict[tuple[int, str], Any] = {}
 
@@ -517,10 +530,16 @@ def leaderboard_redis_drop(*, campaign_id: int) -> None:
 
 
 def _names(participant_ids: Iterable[int]) -> dict[int, str]:
-    ids = set(participant_ids)
+    """Display names by id, in one written-out query: every viewer's window asks for a few,
+    and building the ORM's query cost more than running it."""
+    ids = sorted(set(participant_ids))
     if not ids:
         return {}
-    return dict(User.objects.filter(pk__in=ids).values_list("pk", "display_name"))
+    table = connection.ops.quote_name(User._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, display_name FROM {table} WHERE id IN ({marks})", ids)  # noqa: S608
+        return dict(cursor.fetchall())
 
 
 def _rows_from_window(
@@ -682,7 +701,7 @@ def leaderboard_around(
         keys = _keys(campaign_id)
         try:
             reply = _script(client, _AROUND)(
-                keys=[keys["players"], keys["players_m"], keys["ready"]],
+                keys=[keys["players"], keys["players_m"], keys["ready"], keys["names"]],
                 args=[participant_id, max(0, span)],
             )
         except redis.RedisError as exc:
@@ -692,16 +711,59 @@ def leaderboard_around(
             if reply != ["not-ready"]:
                 if not reply:
                     return Around(None, [], [])
-                lo, pos, above_count, window = reply
+                lo, pos, above_count, window, kept = reply
+                window = [str(x) for x in window]
                 rows = _rows_from_window(
-                    [str(x) for x in window],
+                    window,
                     first_rank=int(above_count) + 1,
                     first_index=int(lo),
+                    names=_window_names(client, keys["names"], window[0::2], kept),
                 )
                 mine_at = int(pos) - int(lo)
                 return Around(rows[mine_at], rows[:mine_at], rows[mine_at + 1 :])
             _ask_rebuild(client, campaign_id)
     return leaderboard_around_db(campaign_id=campaign_id, participant_id=participant_id, span=span)
+
+
+def _window_names(
+    client: redis.Redis, key: str, members: list[str], kept: list[str | None]
+) -> dict[int, str]:
+    """The window's display names: those Redis kept, the rest from the database (then kept)."""
+    pids = [_member_participant(member)[1] for member in members]
+    names = {pid: name for pid, name in zip(pids, kept, strict=True) if name is not None}
+    missing = [pid for pid in pids if pid not in names]
+    if missing:
+        found = _names(missing)
+        fresh = {pid: found.get(pid, "") for pid in missing}
+        names.update(fresh)
+        try:
+            pipe = client.pipeline(transaction=False)
+            pipe.hset(key, mapping={str(pid): name for pid, name in fresh.items()})
+            pipe.expire(key, NAMES_SECONDS, nx=True)
+            pipe.execute()
+        except redis.RedisError as exc:  # only a cache: the next window reads them again
+            logger.info("leaderboard: display names not kept: %r", exc)
+    return names
+
+
+def names_forget(*, participant_id: int) -> None:
+    """A person's display name changed: forget it in the boards of their campaigns."""
+    client = redis_client()
+    if client is None:
+        return
+    campaign_ids = list(
+        Standing.objects.filter(participant_id=participant_id).values_list("campaign_id", flat=True)
+    )
+    if not campaign_ids:
+        return
+    try:
+        pipe = client.pipeline(transaction=False)
+        for campaign_id in campaign_ids:
+            pipe.hdel(_keys(campaign_id)["names"], str(participant_id))
+        pipe.execute()
+    except redis.RedisError as exc:
+        # The hashes expire within NAMES_SECONDS anyway.
+        _redis_failed(exc, "forgetting a display name")
 
 
 def top_entries_by_likes(*, campaign: Campaign | int, limit: int = 10) -> list[EntryRow]:

@@ -1,6 +1,7 @@
-"""allauth's outbound signals, turned into referral capture and credit (STYLE 7).
+"""Signals from other apps: allauth's, turned into referral capture and credit (STYLE 7), and
+a person's saved profile, whose display name the leaderboard may keep in Redis.
 
-Wired in `SharingConfig.ready()`. Each receiver calls one function of `sharing.referrals`.
+Wired in `SharingConfig.ready()`. Each receiver calls one function of `sharing`.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.models import User
@@ -25,3 +27,14 @@ def on_email_confirmed(
 ) -> None:
     """A member verified an address: credit the sharer who referred them (once)."""
     referral_verify(user=email_address.user)
+
+
+def on_user_saved(
+    sender: Any, instance: User, created: bool, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """A person saved through any door (profile, admin): forget a display name Redis kept."""
+    if created or (update_fields is not None and "display_name" not in update_fields):
+        return
+    from sharing.leaderboard import names_forget
+
+    transaction.on_commit(lambda: names_forget(participant_id=instance.pk))

@@ -8,6 +8,7 @@ as its page. Names are public names, never email addresses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from rest_framework.views import APIView
 
 from campaigns.selectors import campaign_get_public
 from core.api import AUTH_ERROR, NOT_FOUND, error_responses, utc_datetime
+from core.local_cache import LocalCache
 from sharing.leaderboard import EntryRow, StandingRow
 from sharing.models import PointEvent
 from sharing.selectors import (
@@ -31,6 +33,7 @@ from sharing.selectors import (
     leaderboard_campaign_get,
     leaderboard_for_viewer,
     points_statement,
+    shared_seconds,
 )
 
 LIMIT_MAX = getattr(settings, "PASSAPAROLA_LEADERBOARD_LIMIT_MAX", LIMIT_MAX_DEFAULT)
@@ -131,23 +134,57 @@ def _instant(moment: datetime | None) -> str | None:
     return None if moment is None else _INSTANT.to_representation(moment)
 
 
+# The shared lines, rendered: the selectors hand every viewer of a moment the same list
+# objects (`sharing.selectors._shared_board`), so their representation is made once per list.
+# An entry holds the very lists it was made from, so an id can never be reused meanwhile.
+_rendered = LocalCache(max_entries=512)
+
+
+def _rendered_list(rows: list, render: Callable[[Any], Any]) -> list:
+    seconds = shared_seconds()
+    if not rows or seconds <= 0:
+        return [render(row) for row in rows]
+    found = _rendered.get(id(rows))
+    if found is not None and found[0] is rows:
+        return found[1]
+    rendered = [render(row) for row in rows]
+    _rendered.set(id(rows), (rows, rendered), seconds=seconds)
+    return rendered
+
+
 def leaderboard_data(board: LeaderboardView) -> dict[str, Any]:
     """The API's representation of a viewer's board, exactly as `LeaderboardSerializer` gives it.
 
     Built by hand: every viewer polling a popular campaign asks for it, and running the
-    serializer over 60 lines cost more than the rest of the request together.
+    serializer over 60 lines cost more than the rest of the request together. The shared top
+    lines and entries are rendered once for everyone who gets the same lists.
     `LeaderboardSerializer` stays the documented shape (a test holds the two equal).
     """
     return {
         "state": board.state,
         "frozen_at": _instant(board.frozen_at),
         "reveal_at": _instant(board.reveal_at),
-        "top": [_standing(row) for row in board.rows],
+        "top": _rendered_list(board.rows, _standing),
         "me": _standing(board.mine),
         "above": [_standing(row) for row in board.above],
         "below": [_standing(row) for row in board.below],
-        "top_entries": [_entry(row) for row in board.entries],
+        "top_entries": _rendered_list(board.entries, _entry),
     }
+
+
+def _limit(request: Request) -> int:
+    """`?limit=`: a plain number in range is read directly, anything else by the serializer
+    (which answers the error)."""
+    raw = request.query_params.get("limit")
+    if raw is None and len(request.query_params) == 0:
+        return 50
+    if raw is not None and raw.isascii() and raw.isdigit() and len(request.query_params) == 1:
+        value = int(raw)
+        if 1 <= value <= LIMIT_MAX:
+            return value
+    query = LeaderboardQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["limit"]
 
 
 class CampaignLeaderboardApi(APIView):
@@ -166,12 +203,9 @@ class CampaignLeaderboardApi(APIView):
         tags=["leaderboard"],
     )
     def get(self, request: Request, slug: str) -> Response:
-        query = LeaderboardQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        limit = _limit(request)
         campaign = leaderboard_campaign_get(slug=slug, viewer=request.user)
-        board = leaderboard_for_viewer(
-            campaign=campaign, viewer=request.user, limit=query.validated_data["limit"]
-        )
+        board = leaderboard_for_viewer(campaign=campaign, viewer=request.user, limit=limit)
         return Response(leaderboard_data(board))
 
 

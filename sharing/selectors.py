@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from accounts.models import User
 from accounts.selectors import brands_for_user
@@ -45,7 +46,8 @@ _shared_parts = LocalCache(max_entries=512)
 _board_campaigns = LocalCache(max_entries=512)
 
 
-def _shared_seconds() -> float:
+def shared_seconds() -> float:
+    """PASSAPAROLA_LEADERBOARD_SHARED_SECONDS: how long a board's shared parts are reused."""
     return getattr(settings, "PASSAPAROLA_LEADERBOARD_SHARED_SECONDS", 2)
 
 
@@ -84,7 +86,7 @@ def leaderboard_campaign_get(*, slug: str, viewer: User | None) -> Campaign:
     campaign read a request. A change to its dates or display rules, or its withdrawal, shows
     that many seconds late, as the shared top lines do.
     """
-    seconds = _shared_seconds()
+    seconds = shared_seconds()
     campaign = _board_campaigns.get(slug) if seconds > 0 else None
     if campaign is not None:
         return campaign
@@ -232,8 +234,9 @@ def _shared_board(
     it off): one viewer a moment reads Redis and names the lines, the others reuse that answer
     without even a trip to the cache. The viewer's own line is always read fresh.
     """
-    seconds = _shared_seconds()
-    key = (campaign.pk, limit, entries_limit)
+    seconds = shared_seconds()
+    # Per language too: a line without a display name is named in the viewer's language.
+    key = (campaign.pk, limit, entries_limit, get_language())
     shared = _shared_parts.get(key) if seconds > 0 else None
     if shared is not None:
         return shared

@@ -13,8 +13,14 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from core.local_cache import local_caches_clear
+from sharing.leaderboard import StandingRow
 from sharing.leaderboard_api import LeaderboardSerializer, leaderboard_data
-from sharing.selectors import BoardState, leaderboard_campaign_get, leaderboard_for_viewer
+from sharing.selectors import (
+    BoardState,
+    LeaderboardView,
+    leaderboard_campaign_get,
+    leaderboard_for_viewer,
+)
 from submissions.likes import like_create
 from tests.factories import CampaignFactory, MembershipFactory, SubmissionFactory, UserFactory
 
@@ -119,3 +125,17 @@ def test_a_draft_is_never_reused_and_stays_hidden_from_outsiders(settings) -> No
         leaderboard_campaign_get(slug=draft.slug, viewer=UserFactory())
     with pytest.raises(Http404):
         leaderboard_campaign_get(slug=draft.slug, viewer=None)
+
+
+def test_shared_lines_are_rendered_once_per_list_and_never_confused(settings) -> None:
+    settings.PASSAPAROLA_LEADERBOARD_SHARED_SECONDS = 60
+    first = [StandingRow(rank=1, participant_id=7, display_name="Ana", points=5, reached_ms=1)]
+    second = [StandingRow(rank=1, participant_id=8, display_name="Ben", points=9, reached_ms=2)]
+
+    shown = leaderboard_data(LeaderboardView(state=BoardState.LIVE, rows=first))
+    again = leaderboard_data(LeaderboardView(state=BoardState.LIVE, rows=first))
+    other = leaderboard_data(LeaderboardView(state=BoardState.LIVE, rows=second))
+
+    assert again["top"] is shown["top"]  # the same shared list: rendered once
+    assert [line["name"] for line in shown["top"]] == ["Ana"]
+    assert [line["name"] for line in other["top"]] == ["Ben"]

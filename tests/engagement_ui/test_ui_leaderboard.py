@@ -118,7 +118,11 @@ def test_api_limit_cuts_the_top(board):
     assert _lines(_board_api(board, None, limit=3)["top"]) == TOP[:3]
 
 
-@pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "2.5"])
+def test_api_limit_with_other_parameters_and_leading_zeros(board):
+    assert _lines(_board_api(board, None, limit="03", page="2")["top"]) == TOP[:3]
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "2.5", "1e2"])
 def test_api_refuses_a_bad_limit(board, limit):
     response = _api(None).get(
         f"/api/v1/campaigns/{board.campaign.slug}/leaderboard/", {"limit": limit}

@@ -249,10 +249,12 @@ local names = redis.call('HMGET', KEYS[4], unpack(ids))
 return {lo, pos, above, window, names}
 """
 
-# Display names of the people in viewers' windows, per campaign, filled as windows are read:
-# the whole hash expires NAMES_SECONDS after it was started, and a changed name is forgotten at
-# once (`names_forget`), so a rename shows immediately and nothing stays for long.
-NAMES_SECONDS = 300
+# Display names of the people in viewers' windows, per campaign, filled as windows are read. A
+# name saved through any door is forgotten at once (`names_forget`, on every save of a person),
+# so a rename shows immediately; the whole hash also expires NAMES_SECONDS after it was started,
+# which bounds what a change made around `save()` (a bulk UPDATE) could leave, and the memory
+# of boards nobody reads.
+NAMES_SECONDS = 3600
 
 _scripts: dict[tuple[int, str], Any] = {}
 

@@ -126,7 +126,6 @@ def _keys(campaign_id: int) -> dict[str, str]:
         "entries_m": f"{base}:entries:m",
         "ready": f"{base}:ready",
         "rebuilding": f"{base}:rebuilding",
-        "names": f"{base}:names",
     }
 
 
@@ -198,18 +197,25 @@ def _stale_forget() -> None:
     logger.info("leaderboard: boards of campaigns %s will be rebuilt (pushes lost)", stale)
 
 
-# Apply versioned updates: ARGV holds groups of (id, member, score, version); an empty score
-# removes the id from the sorted set. A group older than what the hash records is skipped, so a
-# push that arrives late cannot overwrite a newer one. Versions are stored as the strings sent
-# (Lua would print a 16-digit number in exponent form) and compared as numbers.
+# Apply versioned updates: ARGV holds groups of (id, member, score, version, name); an empty
+# score removes the id from the sorted set. The hash keeps `version|member|name` per id (a
+# participant's display name, so a viewer's window needs no database; entries keep no name). A
+# group older than what the hash records is skipped, so a push that arrives late cannot
+# overwrite a newer one; an equal version applies, which is how a renamed person's line is
+# rewritten. Versions are stored as the strings sent (Lua would print a 16-digit number in
+# exponent form) and compared as numbers. Values written before names were kept have no second
+# `|`: their member is the rest.
 _PUSH = """
-for i = 1, #ARGV, 4 do
-  local id, member, score, version = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+for i = 1, #ARGV, 5 do
+  local id, member, score = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local version, name = ARGV[i + 3], ARGV[i + 4]
   local current = redis.call('HGET', KEYS[2], id)
   local apply, old = true, ''
   if current then
     local sep = string.find(current, '|', 1, true)
     old = string.sub(current, sep + 1)
+    local sep2 = string.find(old, '|', 1, true)
+    if sep2 then old = string.sub(old, 1, sep2 - 1) end
     if tonumber(string.sub(current, 1, sep - 1)) > tonumber(version) then apply = false end
   end
   if apply then
@@ -219,7 +225,7 @@ for i = 1, #ARGV, 4 do
       redis.call('HSET', KEYS[2], id, version .. '|')
     else
       redis.call('ZADD', KEYS[1], score, member)
-      redis.call('HSET', KEYS[2], id, version .. '|' .. member)
+      redis.call('HSET', KEYS[2], id, version .. '|' .. member .. '|' .. name)
     end
   end
 end
@@ -233,6 +239,8 @@ if redis.call('EXISTS', KEYS[3]) == 0 then return {'not-ready'} end
 local current = redis.call('HGET', KEYS[2], ARGV[1])
 if not current then return {} end
 local member = string.sub(current, string.find(current, '|', 1, true) + 1)
+local sep2 = string.find(member, '|', 1, true)
+if sep2 then member = string.sub(member, 1, sep2 - 1) end
 if member == '' then return {} end
 local pos = redis.call('ZRANK', KEYS[1], member)
 if not pos then return {} end
@@ -245,16 +253,20 @@ for i = 1, #window, 2 do
   local m = window[i]
   ids[#ids + 1] = tostring(tonumber(string.sub(m, string.find(m, ':', 1, true) + 1)))
 end
-local names = redis.call('HMGET', KEYS[4], unpack(ids))
+local values = redis.call('HMGET', KEYS[2], unpack(ids))
+local names = {}
+for i = 1, #ids do
+  local name = false
+  local value = values[i]
+  if value then
+    local first = string.find(value, '|', 1, true)
+    local second = string.find(value, '|', first + 1, true)
+    if second then name = string.sub(value, second + 1) end
+  end
+  names[i] = name
+end
 return {lo, pos, above, window, names}
 """
-
-# Display names of the people in viewers' windows, per campaign, filled as windows are read. A
-# name saved through any door is forgotten at once (`names_forget`, on every save of a person),
-# so a rename shows immediately; the whole hash also expires NAMES_SECONDS after it was started,
-# which bounds what a change made around `save()` (a bulk UPDATE) could leave, and the memory
-# of boards nobody reads.
-NAMES_SECONDS = 3600
 
 _scripts: dict[tuple[int, str], Any] = {}
 
@@ -286,10 +298,10 @@ def _member_participant(member: str) -> tuple[int, int]:
     return int(reached), int(pid)
 
 
-def _push_args(groups: Iterable[tuple[int, str, int | None, int]]) -> list[str]:
+def _push_args(groups: Iterable[tuple[int, str, int | None, int, str]]) -> list[str]:
     args: list[str] = []
-    for item_id, member, score, version in groups:
-        args += [str(item_id), member, "" if score is None else str(score), str(version)]
+    for item_id, member, score, version, name in groups:
+        args += [str(item_id), member, "" if score is None else str(score), str(version), name]
     return args
 
 
@@ -297,7 +309,8 @@ def standings_push(campaign_id: int, standings: Iterable[Standing]) -> None:
     """Copy stored standings into the Redis leaderboard; Redis errors are logged, not raised.
 
     Called after the commit that stored them. Each standing carries its `updated_at` as a
-    version, so pushes that arrive out of order leave the newest in place.
+    version, so pushes that arrive out of order leave the newest in place. The participants'
+    display names go with them (one query), for viewers' windows.
     """
     client = redis_client()
     rows = list(standings)
@@ -307,12 +320,14 @@ def standings_push(campaign_id: int, standings: Iterable[Standing]) -> None:
         _push_lost(campaign_id)
         return
     keys = _keys(campaign_id)
+    names = _names(s.participant_id for s in rows if s.points > 0)
     groups = [
         (
             s.participant_id,
             _player_member(s.reached_ms, s.participant_id),
             -s.points if s.points > 0 else None,
             version_of(s.updated_at),
+            names.get(s.participant_id, ""),
         )
         for s in rows
     ]
@@ -348,7 +363,7 @@ def entry_push(
     try:
         _script(client, _PUSH)(
             keys=[keys["entries"], keys["entries_m"]],
-            args=_push_args([(submission_id, f"{submission_id:012d}", score, version)]),
+            args=_push_args([(submission_id, f"{submission_id:012d}", score, version, "")]),
         )
     except redis.RedisError as exc:
         _push_lost(campaign_id)
@@ -387,10 +402,10 @@ def _ask_rebuild(client: redis.Redis, campaign_id: int) -> None:
 # --- Rebuild -------------------------------------------------------------------------------------
 
 
-def _participant_groups(rows: Iterable[tuple[int, int, int, datetime]]) -> list[tuple]:
+def _participant_groups(rows: Iterable[tuple[int, int, int, datetime, str]]) -> list[tuple]:
     return [
-        (pid, _player_member(reached, pid), -points, version_of(updated))
-        for pid, points, reached, updated in rows
+        (pid, _player_member(reached, pid), -points, version_of(updated), name)
+        for pid, points, reached, updated, name in rows
     ]
 
 
@@ -421,7 +436,9 @@ def leaderboard_redis_rebuild(*, campaign_id: int) -> bool:
     standings = (
         Standing.objects.filter(campaign_id=campaign_id, points__gt=0)
         .order_by("pk")
-        .values_list("participant_id", "points", "reached_ms", "updated_at")
+        .values_list(
+            "participant_id", "points", "reached_ms", "updated_at", "participant__display_name"
+        )
     )
     entries = (
         Submission.objects.filter(
@@ -437,10 +454,10 @@ def leaderboard_redis_rebuild(*, campaign_id: int) -> bool:
 
         def flush_players() -> None:
             if batch:
-                pipe.zadd(tmp["players"], {member: score for _pid, member, score, _v in batch})
+                pipe.zadd(tmp["players"], {member: score for _pid, member, score, _v, _n in batch})
                 pipe.hset(
                     tmp["players_m"],
-                    mapping={pid: f"{v}|{member}" for pid, member, _score, v in batch},
+                    mapping={pid: f"{v}|{member}|{name}" for pid, member, _s, v, name in batch},
                 )
                 written["players"] = True
                 pipe.execute()
@@ -531,6 +548,9 @@ def leaderboard_redis_drop(*, campaign_id: int) -> None:
 # --- Reads ---------------------------------------------------------------------------------------
 
 
+NAMES_CHUNK = 2000
+
+
 def _names(participant_ids: Iterable[int]) -> dict[int, str]:
     """Display names by id, in one written-out query: every viewer's window asks for a few,
     and building the ORM's query cost more than running it."""
@@ -538,10 +558,17 @@ def _names(participant_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     table = connection.ops.quote_name(User._meta.db_table)
-    marks = ", ".join(["%s"] * len(ids))
+    found: dict[int, str] = {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, display_name FROM {table} WHERE id IN ({marks})", ids)  # noqa: S608
-        return dict(cursor.fetchall())
+        for start in range(0, len(ids), NAMES_CHUNK):
+            chunk = ids[start : start + NAMES_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT id, display_name FROM {table} WHERE id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            found.update(cursor.fetchall())
+    return found
 
 
 def _rows_from_window(
@@ -703,7 +730,7 @@ def leaderboard_around(
         keys = _keys(campaign_id)
         try:
             reply = _script(client, _AROUND)(
-                keys=[keys["players"], keys["players_m"], keys["ready"], keys["names"]],
+                keys=[keys["players"], keys["players_m"], keys["ready"]],
                 args=[participant_id, max(0, span)],
             )
         except redis.RedisError as exc:
@@ -719,7 +746,7 @@ def leaderboard_around(
                     window,
                     first_rank=int(above_count) + 1,
                     first_index=int(lo),
-                    names=_window_names(client, keys["names"], window[0::2], kept),
+                    names=_window_names(window[0::2], kept),
                 )
                 mine_at = int(pos) - int(lo)
                 return Around(rows[mine_at], rows[:mine_at], rows[mine_at + 1 :])
@@ -727,45 +754,29 @@ def leaderboard_around(
     return leaderboard_around_db(campaign_id=campaign_id, participant_id=participant_id, span=span)
 
 
-def _window_names(
-    client: redis.Redis, key: str, members: list[str], kept: list[str | None]
-) -> dict[int, str]:
-    """The window's display names: those Redis kept, the rest from the database (then kept)."""
+def _window_names(members: list[str], kept: list[str | None]) -> dict[int, str]:
+    """The window's display names: as Redis keeps them beside each line, else (a line pushed
+    before names were kept, until the next push or rebuild) from the database."""
     pids = [_member_participant(member)[1] for member in members]
     names = {pid: name for pid, name in zip(pids, kept, strict=True) if name is not None}
     missing = [pid for pid in pids if pid not in names]
     if missing:
-        found = _names(missing)
-        fresh = {pid: found.get(pid, "") for pid in missing}
-        names.update(fresh)
-        try:
-            pipe = client.pipeline(transaction=False)
-            pipe.hset(key, mapping={str(pid): name for pid, name in fresh.items()})
-            pipe.expire(key, NAMES_SECONDS, nx=True)
-            pipe.execute()
-        except redis.RedisError as exc:  # only a cache: the next window reads them again
-            logger.info("leaderboard: display names not kept: %r", exc)
+        names.update(_names(missing))
     return names
 
 
-def names_forget(*, participant_id: int) -> None:
-    """A person's display name changed: forget it in the boards of their campaigns."""
-    client = redis_client()
-    if client is None:
+def names_refresh(*, participant_id: int) -> None:
+    """A person's display name changed: push their lines again, with the new name.
+
+    An equal version applies (see `_PUSH`), so the line keeps its place and takes the name.
+    """
+    if redis_client() is None:
         return
-    campaign_ids = list(
-        Standing.objects.filter(participant_id=participant_id).values_list("campaign_id", flat=True)
-    )
-    if not campaign_ids:
-        return
-    try:
-        pipe = client.pipeline(transaction=False)
-        for campaign_id in campaign_ids:
-            pipe.hdel(_keys(campaign_id)["names"], str(participant_id))
-        pipe.execute()
-    except redis.RedisError as exc:
-        # The hashes expire within NAMES_SECONDS anyway.
-        _redis_failed(exc, "forgetting a display name")
+    by_campaign: dict[int, list[Standing]] = {}
+    for standing in Standing.objects.filter(participant_id=participant_id, points__gt=0):
+        by_campaign.setdefault(standing.campaign_id, []).append(standing)
+    for campaign_id, standings in by_campaign.items():
+        standings_push(campaign_id, standings)
 
 
 def top_entries_by_likes(*, campaign: Campaign | int, limit: int = 10) -> list[EntryRow]:

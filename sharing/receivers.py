@@ -32,9 +32,10 @@ def on_email_confirmed(
 def on_user_saved(
     sender: Any, instance: User, created: bool, update_fields: Any = None, **kwargs: Any
 ) -> None:
-    """A person saved through any door (profile, admin): forget a display name Redis kept."""
+    """A person saved through any door (profile, admin): their leaderboard lines in Redis carry
+    their display name, so push them again."""
     if created or (update_fields is not None and "display_name" not in update_fields):
         return
-    from sharing.leaderboard import names_forget
+    from sharing.leaderboard import names_refresh
 
-    transaction.on_commit(lambda: names_forget(participant_id=instance.pk))
+    transaction.on_commit(lambda: names_refresh(participant_id=instance.pk))

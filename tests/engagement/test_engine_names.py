@@ -1,22 +1,23 @@
-"""Display names in a viewer's window come from Redis once read, and a changed name shows at once.
+"""Display names in a viewer's window come from Redis, beside each line, and a rename shows at once.
 
-The window script returns the names Redis keeps beside the board; those it lacks are read from
-the database and kept, in a hash that expires on its own. Saving a person's profile, through
-the service or any other door, forgets their name in their campaigns' boards.
+Every push of a standing, and every rebuild, stores the participant's display name with their
+line in the campaign's hash (`version|member|name`); the window script returns them, so a
+viewer's window needs no database. Saving a person, through the service or any other door,
+pushes their lines again with the new name. A line stored before names were kept is named from
+the database until its next push.
 """
 
 from __future__ import annotations
 
 import pytest
-import redis
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts.services import user_profile_update
 from sharing import leaderboard
-from sharing.leaderboard import NAMES_SECONDS, leaderboard_around
+from sharing.leaderboard import leaderboard_around, redis_client
+from sharing.models import Standing
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
@@ -41,24 +42,18 @@ def _user_queries(queries) -> list[str]:
     return [q["sql"] for q in queries if "accounts_user" in q["sql"]]
 
 
-def test_a_window_reads_names_once_then_from_redis(campaign, board) -> None:
+def test_a_window_needs_no_database_for_its_names(campaign, board) -> None:
     nameless = board[2]
 
-    with CaptureQueriesContext(connection) as first:
+    with CaptureQueriesContext(connection) as queries:
         shown = leaderboard_around(campaign=campaign, participant=nameless)
-    with CaptureQueriesContext(connection) as second:
-        again = leaderboard_around(campaign=campaign, participant=nameless)
 
-    expected = ["Ana", "Ben", f"Participant #{nameless.pk}", "Dan", "Eve"]
-    assert _names(shown) == expected
-    assert _names(again) == expected
-    assert len(_user_queries(first)) == 1
-    assert _user_queries(second) == []
+    assert _names(shown) == ["Ana", "Ben", f"Participant #{nameless.pk}", "Dan", "Eve"]
+    assert _user_queries(queries) == []
 
 
-def test_a_name_kept_empty_is_still_shown_in_the_viewers_language(campaign, board) -> None:
+def test_an_empty_name_is_shown_in_the_viewers_language(campaign, board) -> None:
     nameless = board[2]
-    leaderboard_around(campaign=campaign, participant=nameless)
 
     with translation.override("it"):
         mine, _above, _below = leaderboard_around(campaign=campaign, participant=nameless)
@@ -66,37 +61,39 @@ def test_a_name_kept_empty_is_still_shown_in_the_viewers_language(campaign, boar
     assert mine.display_name == f"Partecipante #{nameless.pk}"
 
 
-def test_the_kept_names_expire_on_their_own(campaign, board) -> None:
-    leaderboard_around(campaign=campaign, participant=board[2])
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    key = leaderboard._keys(campaign.pk)["names"]
+def test_pushed_lines_carry_their_names(
+    campaign, board, award, django_capture_on_commit_callbacks
+) -> None:
+    newcomer = UserFactory(display_name="Zoe")
+    with django_capture_on_commit_callbacks(execute=True):  # pushed after commit
+        award(campaign, newcomer, 35)
 
-    assert 0 < client.ttl(key) <= NAMES_SECONDS
-    assert client.hlen(key) == 5
+    with CaptureQueriesContext(connection) as queries:
+        shown = leaderboard_around(campaign=campaign, participant=newcomer)
+
+    assert _names(shown) == ["Ana", "Ben", "Zoe", f"Participant #{board[2].pk}", "Dan"]
+    assert _user_queries(queries) == []
 
 
 def test_a_rename_through_the_profile_shows_at_once(
     campaign, board, django_capture_on_commit_callbacks
 ) -> None:
     ben = board[1]
-    leaderboard_around(campaign=campaign, participant=ben)
 
     with django_capture_on_commit_callbacks(execute=True):
         user_profile_update(user=ben, display_name="Benedetta", language="it")
 
     mine, _above, below = leaderboard_around(campaign=campaign, participant=board[0])
     assert [row.display_name for row in (mine, *below)][:2] == ["Ana", "Benedetta"]
-    mine, _above, _below = leaderboard_around(campaign=campaign, participant=ben)
-    assert mine.display_name == "Benedetta"
+    assert leaderboard_around(campaign=campaign, participant=ben)[0].rank == 2  # same place
 
 
 def test_a_rename_through_any_other_save_shows_at_once(
     campaign, board, django_capture_on_commit_callbacks
 ) -> None:
     dan = board[3]
-    leaderboard_around(campaign=campaign, participant=dan)
-
     dan.display_name = "Daniele"
+
     with django_capture_on_commit_callbacks(execute=True):
         dan.save()  # as the admin does
 
@@ -104,15 +101,27 @@ def test_a_rename_through_any_other_save_shows_at_once(
     assert mine.display_name == "Daniele"
 
 
-def test_saving_other_fields_keeps_the_names(
+def test_saving_other_fields_pushes_nothing(
     campaign, board, django_capture_on_commit_callbacks
 ) -> None:
-    eve = board[4]
-    leaderboard_around(campaign=campaign, participant=eve)
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        board[4].save(update_fields=["last_login"])
 
-    with django_capture_on_commit_callbacks(execute=True):
-        eve.save(update_fields=["last_login"])
+    assert not [q for q in queries if Standing._meta.db_table in q["sql"]]
+
+
+def test_a_line_stored_without_a_name_is_named_from_the_database(campaign, board) -> None:
+    eve = board[4]
+    key = leaderboard._keys(campaign.pk)["players_m"]
+    client = redis_client()
+    version, member, _name = client.hget(key, str(eve.pk)).split("|", 2)
+    client.hset(key, str(eve.pk), f"{version}|{member}")  # as written before names were kept
 
     with CaptureQueriesContext(connection) as queries:
-        leaderboard_around(campaign=campaign, participant=eve)
-    assert _user_queries(queries) == []
+        mine, _above, _below = leaderboard_around(campaign=campaign, participant=eve)
+
+    assert mine.display_name == "Eve"
+    assert len(_user_queries(queries)) == 1

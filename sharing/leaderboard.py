@@ -769,14 +769,28 @@ def names_refresh(*, participant_id: int) -> None:
     """A person's display name changed: push their lines again, with the new name.
 
     An equal version applies (see `_PUSH`), so the line keeps its place and takes the name.
+    Only boards that are built are touched: a closed campaign whose keys expired gets no stray
+    line (its next rebuild brings the name).
     """
-    if redis_client() is None:
+    client = redis_client()
+    if client is None:
         return
     by_campaign: dict[int, list[Standing]] = {}
     for standing in Standing.objects.filter(participant_id=participant_id, points__gt=0):
         by_campaign.setdefault(standing.campaign_id, []).append(standing)
-    for campaign_id, standings in by_campaign.items():
-        standings_push(campaign_id, standings)
+    if not by_campaign:
+        return
+    try:
+        pipe = client.pipeline(transaction=False)
+        for campaign_id in by_campaign:
+            pipe.exists(_keys(campaign_id)["ready"])
+        built = pipe.execute()
+    except redis.RedisError as exc:
+        _redis_failed(exc, "refreshing a display name")
+        return
+    for (campaign_id, standings), ready in zip(by_campaign.items(), built, strict=True):
+        if ready:
+            standings_push(campaign_id, standings)
 
 
 def top_entries_by_likes(*, campaign: Campaign | int, limit: int = 10) -> list[EntryRow]:

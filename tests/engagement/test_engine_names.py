@@ -125,3 +125,16 @@ def test_a_line_stored_without_a_name_is_named_from_the_database(campaign, board
 
     assert mine.display_name == "Eve"
     assert len(_user_queries(queries)) == 1
+
+
+def test_a_rename_leaves_no_line_on_a_board_that_is_not_built(
+    campaign, board, django_capture_on_commit_callbacks
+) -> None:
+    ana = board[0]
+    leaderboard.leaderboard_redis_drop(campaign_id=campaign.pk)  # say its keys expired
+
+    ana.display_name = "Anna"
+    with django_capture_on_commit_callbacks(execute=True):
+        ana.save()
+
+    assert redis_client().exists(*leaderboard._keys(campaign.pk).values()) == 0

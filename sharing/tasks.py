@@ -6,9 +6,25 @@ or after a worker died half-way, changes nothing. New tasks are appended below.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from celery import shared_task
 
 from core.tasks import RELIABLE_TASK
+
+
+def _in_batches(batch: Callable[[], tuple[int, int]], *, size: int, budget: float) -> int:
+    """Run `batch` (which returns: done, seen) while full batches keep coming and `budget`
+    seconds last; whatever is left waits for the next run. Returns the total done."""
+    deadline = time.monotonic() + budget
+    total = 0
+    while True:
+        done, seen = batch()
+        total += done
+        if seen < size or time.monotonic() >= deadline:
+            return total
+
 
 # --- Points and the leaderboard (engine) ----------------------------------------------------
 
@@ -31,18 +47,13 @@ def likes_derive_task() -> int:
     Loops while full batches keep coming and the time budget lasts; whatever is left asks for
     a run of its own or is found by the sweep. Returns the entries derived.
     """
-    import time
-
     from sharing.points import LIKES_DERIVE_BATCH, likes_derive
 
-    deadline = time.monotonic() + LIKES_DERIVE_BUDGET_SECONDS
-    total = 0
-    while True:
+    def batch() -> tuple[int, int]:
         result = likes_derive(limit=LIKES_DERIVE_BATCH)
-        total += len(result.submission_ids)
-        seen = len(result.submission_ids) + len(result.failed)
-        if seen < LIKES_DERIVE_BATCH or time.monotonic() >= deadline:
-            return total
+        return len(result.submission_ids), len(result.submission_ids) + len(result.failed)
+
+    return _in_batches(batch, size=LIKES_DERIVE_BATCH, budget=LIKES_DERIVE_BUDGET_SECONDS)
 
 
 @shared_task(**RELIABLE_TASK)
@@ -98,14 +109,10 @@ def clicks_derive_task() -> int:
     Loops until no hit is left or the time budget is spent (the next run picks up the rest);
     two runs at once take different hits (SKIP LOCKED). Returns the hits derived.
     """
-    import time
-
     from sharing.clicks import DERIVE_BATCH, clicks_derive
 
-    deadline = time.monotonic() + CLICKS_DERIVE_BUDGET_SECONDS
-    total = 0
-    while True:
+    def batch() -> tuple[int, int]:
         derived = clicks_derive(limit=DERIVE_BATCH)
-        total += derived
-        if derived < DERIVE_BATCH or time.monotonic() >= deadline:
-            return total
+        return derived, derived
+
+    return _in_batches(batch, size=DERIVE_BATCH, budget=CLICKS_DERIVE_BUDGET_SECONDS)

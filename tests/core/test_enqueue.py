@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from celery import Celery
 
@@ -25,10 +23,7 @@ def dead_broker_task():
 
 
 def test_a_broker_that_refuses_connections_is_logged_not_raised(dead_broker_task, caplog) -> None:
-    started = time.monotonic()
-
     sent = task_enqueue(dead_broker_task, 1)
 
     assert sent is False
-    assert time.monotonic() - started < 5
     assert "left to the sweep" in caplog.text

@@ -40,12 +40,17 @@ def test_a_photo_whose_thumbnail_task_never_ran_gets_its_thumbnails(
     assert submissions_sweep(now=timezone.now() + LATER)["thumbnails"] == 0
 
 
+def _approved_with_its_email_task_lost(moderator, capture) -> Submission:
+    entry = SubmissionFactory(state=Submission.State.PENDING)
+    with capture(execute=False):  # the email task is lost
+        submission_moderate(submission=entry, moderator=moderator, action="approve")
+    return entry
+
+
 def test_a_decision_whose_email_task_never_ran_is_emailed_once(
     moderator, django_capture_on_commit_callbacks
 ) -> None:
-    entry = SubmissionFactory(state=Submission.State.PENDING)
-    with django_capture_on_commit_callbacks(execute=False):
-        submission_moderate(submission=entry, moderator=moderator, action="approve")
+    entry = _approved_with_its_email_task_lost(moderator, django_capture_on_commit_callbacks)
     assert mail.outbox == []
 
     assert submissions_sweep(now=timezone.now() + LATER)["emails"] == 1
@@ -59,9 +64,7 @@ def test_a_decision_whose_email_task_never_ran_is_emailed_once(
 def test_decisions_older_than_a_week_are_left_alone(
     moderator, django_capture_on_commit_callbacks
 ) -> None:
-    entry = SubmissionFactory(state=Submission.State.PENDING)
-    with django_capture_on_commit_callbacks(execute=False):
-        submission_moderate(submission=entry, moderator=moderator, action="approve")
+    _approved_with_its_email_task_lost(moderator, django_capture_on_commit_callbacks)
 
     assert submissions_sweep(now=timezone.now() + timedelta(days=8))["emails"] == 0
     assert mail.outbox == []

@@ -645,6 +645,8 @@ def test_the_detector_sees_payloads_that_get_through(browser: Browser) -> None:
     finally:
         context.close()
     ran = {int(m) for line in watch.executed for m in re.findall(r"\d+", line)}
-    assert {1, 2, 3, 4, 5, 14, 15, 47, 48} <= ran, "\n".join(watch.executed)
-    # Those that need a click or never run in Chromium are still seen in the DOM.
-    assert {10, 12, 17, 18, 38, 39, 40, 41} <= seen, sorted(seen)
+    assert {1, 2, 3, 4, 5, 14, 47, 48} <= ran, "\n".join(watch.executed)
+    # Those that need a click, or focus (15: autofocus fires only while headless Chromium's
+    # window has focus, which it does not always have), or never run in Chromium are still
+    # seen in the DOM.
+    assert {10, 12, 15, 17, 18, 38, 39, 40, 41} <= seen, sorted(seen)
